@@ -1,0 +1,159 @@
+"""
+Settings shared by every environment.
+
+Values that differ between machines come from the environment; each
+environment module (dev, test, production) layers its own choices on top.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from core.layers import channel_layer_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated environment variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+DEBUG = False
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "chanx.channels",
+    "core",
+    "chat",
+    "assistants",
+    "system",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the embedded default; DATABASE_URL (postgres://...) switches engines.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Static files: our own under static/, the AsyncAPI viewer from node_modules
+# (installed by `npm ci`). WhiteNoise serves them under any ASGI server.
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+ASYNCAPI_ASSETS_DIR = BASE_DIR / "node_modules" / "@asyncapi" / "react-component"
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
+if ASYNCAPI_ASSETS_DIR.is_dir():
+    STATICFILES_DIRS += [
+        ("vendor/asyncapi", ASYNCAPI_ASSETS_DIR / "browser" / "standalone"),
+        ("vendor/asyncapi/styles", ASYNCAPI_ASSETS_DIR / "styles"),
+    ]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Channels: Redis when REDIS_URL is set or a Redis answers at the default
+# address, otherwise the in-memory layer (one process only).
+REDIS_URL = os.environ.get("REDIS_URL") or None
+CHANNEL_LAYERS, CHANNEL_LAYER_SUMMARY = channel_layer_config(
+    REDIS_URL, prefix=os.environ.get("CHANNEL_LAYER_PREFIX", "relay")
+)
+
+# WebSocket handshakes from a browser must come from one of these origins
+# (scheme-less entries match any scheme and port; a leading dot matches
+# subdomains). Defaults to ALLOWED_HOSTS. A handshake without an Origin
+# header is not from a browser and is allowed; see README "Origin policy".
+WEBSOCKET_ALLOWED_ORIGINS = env_list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.AllowAny",
+    ],
+}
+
+CHANX: dict[str, object] = {
+    "ASYNCAPI_TITLE": "Relay real-time API",
+    "ASYNCAPI_DESCRIPTION": (
+        "WebSocket API of Relay, a real-time Django application built on chanx. "
+        "Every frame is a JSON object whose `action` names its type. "
+        "After connecting, the server sends an `authentication` frame; on denial "
+        "it closes with 4401 or 4403. Invalid frames are answered with an `error` "
+        "frame and the connection stays open."
+    ),
+    "ASYNCAPI_VERSION": "1.0.0",
+}
+# The docs page loads its viewer from our static files, so it renders offline.
+# Without `npm ci` it falls back to chanx's pinned CDN copy (start-up says so).
+if ASYNCAPI_ASSETS_DIR.is_dir():
+    CHANX["ASYNCAPI_DOCS_JS_URL"] = "vendor/asyncapi/index.js"
+    CHANX["ASYNCAPI_DOCS_CSS_URL"] = "vendor/asyncapi/styles/default.min.css"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "relay": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}

@@ -1,0 +1,32 @@
+"""Test settings: fast hashing, completion frames, and no Redis probing."""
+
+import os
+
+from core.layers import IN_MEMORY_LAYER
+
+from .base import *  # noqa: F403
+from .base import CHANX, env_list
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+# Authentication runs in a worker thread during the handshake; a slow hasher
+# makes it miss the test client's wait.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests pick the layer explicitly (see tests/conftest.py): in-memory by
+# default, real Redis where a test asks for it.
+CHANNEL_LAYERS = {"default": IN_MEMORY_LAYER}
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+# Tests await the `complete` frame chanx sends after each handled message.
+CHANX = {**CHANX, "SEND_COMPLETION": True}
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files straight from the finders, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,11 @@
+"""
+Channel-layer group names, built in one place.
+
+Channels accepts ASCII letters, digits, '-', '_' and '.' in a group name,
+shorter than 100 characters; every name built here stays within that.
+"""
+
+
+def chat_room_group(room_name: str) -> str:
+    """Everyone connected to chat room `room_name`."""
+    return f"chat.room.{room_name}"

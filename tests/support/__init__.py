@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: services they need and server processes they start."""

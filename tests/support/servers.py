@@ -1,0 +1,131 @@
+"""
+Real ASGI server processes for end-to-end and browser tests.
+
+Each server runs `config.asgi:application` under daphne or uvicorn on a free
+loopback port, with its own database file and channel-layer prefix, exactly
+as an operator would start it.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+STARTUP_TIMEOUT = 30.0
+
+Server = Literal["daphne", "uvicorn"]
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A running server: where to reach it and its process."""
+
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        """The Origin header a page served by this server sends."""
+        return self.http_url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_command(server: Server, port: int) -> list[str]:
+    app = "config.asgi:application"
+    if server == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+    return [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    """Run a management command with the server's environment."""
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def wait_until_healthy(server: ServerProcess, log_path: Path) -> None:
+    """Poll /healthz until it answers; fail with the server's log if it dies or hangs."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{server.http_url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.05)
+    raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT} s:\n{log_path.read_text()}")
+
+
+@contextmanager
+def running_server(
+    env: dict[str, str], workdir: Path, server: Server = "daphne"
+) -> Iterator[ServerProcess]:
+    """Start a server with `env` (settings, database, Redis), stop it on exit."""
+    port = free_port()
+    log_path = workdir / f"{server}-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            server_command(server, port), cwd=BASE_DIR, env=env,
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    running = ServerProcess("127.0.0.1", port, process)
+    try:
+        wait_until_healthy(running, log_path)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_env(
+    workdir: Path, *, settings: str, redis_url: str | None, prefix: str
+) -> dict[str, str]:
+    """Environment for a server process: its settings, database and channel layer."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings,
+        DATABASE_URL=f"sqlite:///{workdir / 'server.sqlite3'}",
+        CHANNEL_LAYER_PREFIX=prefix,
+        PYTHONUNBUFFERED="1",
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env

@@ -1,0 +1,70 @@
+"""
+External services and tools some tests need (Redis, Chromium, Node).
+
+On a developer's machine a missing one skips the tests that need it, with a
+reason that says what is missing. In CI (CI=true) nothing may be skipped:
+the same test fails instead.
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from core.layers import redis_answers, redis_layer
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def require(available: bool, missing: str) -> None:
+    """Skip the calling test (fail it in CI) unless `available`."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing}; CI runs every test, so this is a failure")
+    pytest.skip(missing)
+
+
+def test_redis_url() -> str:
+    """The Redis the tests use: a database of its own, so runs don't collide."""
+    return str(settings.TEST_REDIS_URL)
+
+
+def require_redis() -> str:
+    """The test Redis URL, once Redis is known to answer."""
+    url = test_redis_url()
+    require(redis_answers(url), f"no Redis answers at {url} (set TEST_REDIS_URL)")
+    return url
+
+
+def unique_prefix() -> str:
+    """A channel-layer key prefix no other test or run shares."""
+    return f"relay-test-{uuid.uuid4().hex[:12]}"
+
+
+def redis_test_layer(prefix: str | None = None) -> dict[str, dict[str, object]]:
+    """CHANNEL_LAYERS for the test Redis, under a prefix of its own."""
+    return {"default": redis_layer(test_redis_url(), prefix=prefix or unique_prefix())}
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, or the one CHROMIUM_PATH names."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+def require_chromium() -> str:
+    path = chromium_path()
+    require(path is not None, "Chromium is not installed (apt-get install chromium)")
+    assert path is not None
+    return path
+
+
+def require_node_modules() -> Path:
+    """The project's node_modules, installed by `npm ci`."""
+    modules = BASE_DIR / "node_modules"
+    require(shutil.which("node") is not None, "Node.js is not installed")
+    require((modules / "@asyncapi").is_dir(), "node_modules is missing (run `npm ci`)")
+    return modules

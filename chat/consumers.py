@@ -12,7 +12,7 @@ from core.groups import chat_room_group
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    """One connection to one room, /ws/chat/<room_name>/."""
+    """One connection to one chat room, at ws/chat/{room_name}/."""
 
     authenticator_class = ChatAuthenticator
 

@@ -1,14 +1,16 @@
 """Fixtures for tests that need a real server process or a real browser."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
 from core.layers import redis_answers
 from tests.support.servers import ServerProcess, manage, running_server, server_env
-from tests.support.services import require, test_redis_url, unique_prefix
+from tests.support.services import require, require_chromium, test_redis_url, unique_prefix
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +44,53 @@ def dev_server(dev_env: dict[str, str], server_workdir: Path) -> Iterator[Server
     """One daphne process serving the project, shared by the end-to-end tests."""
     with running_server(dev_env, server_workdir, "daphne") as server:
         yield server
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium driven by Playwright (no downloaded browser builds)."""
+    executable = require_chromium()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def offline_page_factory(
+    browser: Browser,
+) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """New pages in fresh contexts that can reach only this machine, as if offline."""
+    contexts: list[BrowserContext] = []
+
+    async def new_page() -> Page:
+        context = await browser.new_context()
+        contexts.append(context)
+
+        async def only_loopback(route: Route) -> None:
+            host = urlsplit(route.request.url).hostname
+            if host in {"127.0.0.1", "localhost"}:
+                await route.continue_()
+            else:
+                await route.abort("internetdisconnected")
+
+        await context.route("**/*", only_loopback)
+        return await context.new_page()
+
+    yield new_page
+    for context in contexts:
+        await context.close()

@@ -1,0 +1,50 @@
+"""Channel layer selection from the environment."""
+
+import pytest
+
+from core import layers
+from tests.support.servers import free_port
+from tests.support.services import require_redis
+
+
+def test_redis_url_selects_channels_redis_with_idle_safe_socket_settings() -> None:
+    config, summary = layers.channel_layer_config("redis://cache:6379/2", prefix="relay")
+
+    layer = config["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    host = layer["CONFIG"]["hosts"][0]
+    assert host["address"] == "redis://cache:6379/2"
+    assert host["socket_timeout"] is None
+    assert host["max_connections"] == layers.REDIS_MAX_CONNECTIONS
+    assert layer["CONFIG"]["prefix"] == "relay"
+    assert summary == "channel layer: Redis at redis://cache:6379/2 (from REDIS_URL)"
+
+
+def test_a_redis_answering_at_the_default_address_is_used_without_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(layers, "DEFAULT_REDIS_URL", require_redis())
+
+    config, summary = layers.channel_layer_config(None, prefix="relay")
+
+    assert config["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert summary.startswith("channel layer: Redis at")
+
+
+def test_without_redis_the_in_memory_layer_is_used_and_the_summary_says_what_breaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(layers, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+
+    config, summary = layers.channel_layer_config(None, prefix="relay")
+
+    assert config == {"default": layers.IN_MEMORY_LAYER}
+    assert "IN-MEMORY" in summary
+    assert "other server processes" in summary
+
+
+def test_passwords_never_reach_the_log_line() -> None:
+    _, summary = layers.channel_layer_config("redis://:s3cret@cache:6379/0", prefix="relay")
+
+    assert "s3cret" not in summary
+    assert "redis://:***@cache:6379/0" in summary

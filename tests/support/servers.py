@@ -32,6 +32,7 @@ class ServerProcess:
     host: str
     port: int
     process: subprocess.Popen[bytes]
+    log_path: Path
 
     @property
     def http_url(self) -> str:
@@ -71,19 +72,21 @@ def manage(env: dict[str, str], *args: str) -> None:
     )  # fmt: skip
 
 
-def wait_until_healthy(server: ServerProcess, log_path: Path) -> None:
+def wait_until_healthy(server: ServerProcess) -> None:
     """Poll /healthz until it answers; fail with the server's log if it dies or hangs."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+            raise RuntimeError(f"server exited early:\n{server.log_path.read_text()}")
         try:
             with urllib.request.urlopen(f"{server.http_url}/healthz", timeout=1) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.05)
-    raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT} s:\n{log_path.read_text()}")
+    raise RuntimeError(
+        f"server not healthy after {STARTUP_TIMEOUT} s:\n{server.log_path.read_text()}"
+    )
 
 
 @contextmanager
@@ -98,9 +101,9 @@ def running_server(
             server_command(server, port), cwd=BASE_DIR, env=env,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    running = ServerProcess("127.0.0.1", port, process)
+    running = ServerProcess("127.0.0.1", port, process, log_path)
     try:
-        wait_until_healthy(running, log_path)
+        wait_until_healthy(running)
         yield running
     finally:
         process.terminate()

@@ -1,0 +1,31 @@
+# Two commands for a fresh clone:  make run  ·  make test
+# Both create .venv, install the pinned requirements and set up what they need.
+
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-compose clean
+
+run:
+	@scripts/setup runtime
+	@$(PY) manage.py migrate --noinput -v 0
+	@printf '==> Open http://%s:%s/chat/ (Ctrl-C stops the server)\n' "$(HOST)" "$(PORT)"
+	@scripts/with-redis $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: lint
+	@scripts/with-redis $(PY) -m pytest
+
+lint:
+	@scripts/setup dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
+
+format:
+	@scripts/setup dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf .venv node_modules staticfiles .run .mypy_cache .ruff_cache .pytest_cache

@@ -1,25 +1,183 @@
-"""The chat room consumer: validates frames and delegates to chat.services."""
+"""The chat room consumer: validates frames and delegates to chat services."""
 
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any, cast
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import PongMessage
+from chanx.messages.outgoing import ErrorMessage, PongMessage
+from django.conf import settings
 
-from chat import services
+from chat import notifications, selectors, services
 from chat.authenticators import ChatAuthenticator
-from chat.messages import NewChatMessage, PostedChatMessage
-from core.groups import chat_room_group
+from chat.delivery import DeliveryCursor
+from chat.messages import (
+    ChatHistory,
+    ChatResumed,
+    DirectMessageReceived,
+    HistoryPage,
+    LoadHistory,
+    MessageAcceptance,
+    MessageAccepted,
+    NewChatMessage,
+    PostedChatMessage,
+    PresenceChange,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceSnapshot,
+    PresenceState,
+    ResumeSummary,
+    ResyncReason,
+    ResyncRequired,
+    Typing,
+    UserTyping,
+)
+from chat.participants import GUEST_SESSION_KEY, Participant, participant_for
+from chat.presence import presence_heartbeat, presence_store, presence_ttl
+from core.groups import chat_room_group, user_group
+
+CLOSE_FORBIDDEN = 4403
+logger = logging.getLogger("relay.chat")
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    """One connection to one chat room, at ws/chat/{room_name}/."""
+    """
+    One connection to one chat room, at ws/chat/{room_name}/.
+
+    Query parameters: `last_seq` resumes after the last message the client
+    saw; `name` is a guest's display name for presence.
+    """
 
     authenticator_class = ChatAuthenticator
+    emits = [
+        ChatHistory,
+        ChatResumed,
+        ResyncRequired,
+        PostedChatMessage,
+        PresenceState,
+        PresenceJoined,
+        PresenceLeft,
+        DirectMessageReceived,
+    ]
+
+    room_name: str
+    participant: Participant
+    cursor: DeliveryCursor
+    heartbeat: asyncio.Task[None] | None = None
+    last_typing: float = float("-inf")
 
     async def post_authentication(self) -> None:
-        """Runs once the authenticator admitted the connection: join the room."""
-        self.room_name: str = self.url_params["room_name"]
+        """Runs once the authenticator admitted the connection: join, catch up, announce."""
+        self.room_name = self.url_params["room_name"]
+        self.user = cast(ChatAuthenticator, self.authenticator).user
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        session = self.scope.get("session")
+        self.participant = participant_for(
+            self.user,
+            guest_id=session.get(GUEST_SESSION_KEY) if session is not None else None,
+            guest_name=(query.get("name") or [""])[0].strip()[:50] or None,
+            connection=self.channel_name,
+        )
+        self.cursor = DeliveryCursor()
+        # Join before reading the backlog: whatever commits after the read
+        # arrives live, and the cursor drops what both paths deliver.
         await self.join_group(chat_room_group(self.room_name))
+        if self.participant.user_id is not None:
+            await self.join_group(user_group(self.participant.user_id))
+        await self.send_backlog((query.get("last_seq") or [None])[0])
+        await self.enter_presence()
+
+    async def send_backlog(self, raw_last_seq: str | None) -> None:
+        last_seq = None
+        if raw_last_seq is not None:
+            if raw_last_seq.isdigit():
+                last_seq = int(raw_last_seq)
+            else:
+                await self.send_message(
+                    ErrorMessage(payload={"detail": "last_seq must be a non-negative integer."})
+                )
+        backlog = await database_sync_to_async(selectors.backlog)(
+            self.room_name,
+            last_seq,
+            resume_limit=settings.CHAT_RESUME_LIMIT,
+            page_size=settings.CHAT_HISTORY_PAGE,
+        )
+        if backlog.replay:
+            for message in backlog.messages:
+                await self.send(text_data=notifications.message_frame(message))
+            self.cursor.last_seq = max([m.seq for m in backlog.messages], default=last_seq or 0)
+            summary = ResumeSummary(replayed=len(backlog.messages), last_seq=backlog.newest)
+            await self.send_message(ChatResumed(payload=summary))
+            return
+        if backlog.resync is not None:
+            reason = ResyncReason(reason=backlog.resync, last_seq=backlog.newest)
+            await self.send_message(ResyncRequired(payload=reason))
+        self.cursor.last_seq = max([m.seq for m in backlog.messages], default=0)
+        views = [notifications.message_view(m) for m in backlog.messages]
+        await self.send_message(
+            ChatHistory(payload=HistoryPage(messages=views, has_more=backlog.has_more))
+        )
+
+    async def enter_presence(self) -> None:
+        store = presence_store()
+        now = time.time()
+        await self.announce_departures(await store.sweep(self.room_name, now))
+        if await store.enter(
+            self.room_name, self.channel_name, self.participant, now + presence_ttl()
+        ):
+            await self.announce(PresenceJoined, self.participant)
+        everyone = await store.participants(self.room_name)
+        await self.send_message(
+            PresenceState(payload=PresenceSnapshot(participants=[p.as_payload() for p in everyone]))  # type: ignore[misc]
+        )
+        self.heartbeat = asyncio.create_task(self.keep_presence())
+
+    async def keep_presence(self) -> None:
+        """Refresh this connection's registration and sweep the room, until disconnect."""
+        store = presence_store()
+        while True:
+            await asyncio.sleep(presence_heartbeat())
+            try:
+                now = time.time()
+                expires = now + presence_ttl()
+                if await store.enter(self.room_name, self.channel_name, self.participant, expires):
+                    await self.announce(PresenceJoined, self.participant)
+                await self.announce_departures(await store.sweep(self.room_name, now))
+            except Exception:
+                # Redis may be restarting: keep beating, the next round catches up.
+                logger.exception("Presence heartbeat failed in room %s", self.room_name)
+
+    async def announce(
+        self,
+        kind: type[PresenceJoined | PresenceLeft | UserTyping],
+        who: Participant,
+        *,
+        to_self: bool = False,
+    ) -> None:
+        """Tell the room about `who`; this connection's own client only if `to_self`."""
+        frame = kind(payload=PresenceChange(participant=who.as_payload()))  # type: ignore[arg-type]
+        sender = None if to_self else self.channel_name
+        await notifications.room_event(self.room_name, frame, sender=sender)
+
+    async def announce_departures(self, gone: list[Participant]) -> None:
+        """Others' expired connections, found by this one's sweep: everyone hears of them."""
+        for who in gone:
+            await self.announce(PresenceLeft, who, to_self=True)
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        """Runs when the socket closes: stop heartbeats and leave presence."""
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            gone = await presence_store().leave(self.room_name, self.channel_name)
+            if gone is not None:
+                await self.announce(PresenceLeft, gone)
+        await super().websocket_disconnect(message)
 
     @ws_handler(summary="Check the connection is alive")
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
@@ -27,12 +185,97 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     @ws_handler(
         summary="Post a message to the room",
-        description="Everyone else in the room receives it with its id and time; "
-        "the sender does not get it back.",
-        output_type=PostedChatMessage,
+        description="The message is stored under the room's next seq, then everyone else in "
+        "the room receives it as `new_chat_message`; the sender gets `message_accepted`.",
+        output_type=[MessageAccepted, PostedChatMessage],
     )
-    async def handle_new_chat_message(self, message: NewChatMessage) -> None:
-        posted = services.post_message(payload=message.payload)
-        await self.broadcast_message(
-            posted, [chat_room_group(self.room_name)], exclude_current=True
+    async def handle_new_chat_message(self, message: NewChatMessage) -> MessageAccepted | None:
+        payload = message.payload
+        client_id = payload.client_id or uuid.uuid4().hex
+        author = self.participant
+        if author.guest and payload.name:
+            author = Participant(key=author.key, name=payload.name, guest=True)
+        self.cursor.own_client_ids.add(client_id)
+        try:
+            posted = await database_sync_to_async(services.post_message)(
+                room_name=self.room_name,
+                author=author,
+                user=self.user,
+                body=payload.message,
+                client_id=client_id,
+            )
+        except services.NotAllowed as denied:
+            await self.refuse(str(denied))
+            return None
+        # A resend is broadcast again too: receivers drop seqs they already have,
+        # and this way a broadcast lost before a crash still goes out.
+        await notifications.message_posted(posted.message, posted.direct_recipients)
+        stored = posted.message
+        return MessageAccepted(
+            payload=MessageAcceptance(
+                client_id=client_id,
+                seq=stored.seq,
+                sent_at=stored.created_at,
+                duplicate=not posted.created,
+            )
         )
+
+    @ws_handler(summary="Load older messages", output_type=ChatHistory)
+    async def handle_load_history(self, message: LoadHistory) -> ChatHistory | None:
+        access = await database_sync_to_async(selectors.room_access)(self.room_name, self.user)
+        if not access.allowed:
+            await self.refuse("You are not a member of this room.")
+            return None
+        page, has_more = await database_sync_to_async(selectors.messages_before)(
+            self.room_name, message.payload.before_seq, limit=message.payload.limit
+        )
+        return ChatHistory(
+            payload=HistoryPage(
+                messages=[notifications.message_view(m) for m in page], has_more=has_more
+            )
+        )
+
+    @ws_handler(summary="Say the user is typing", output_type=UserTyping)
+    async def handle_typing(self, _message: Typing) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < settings.CHAT_TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        await self.announce(UserTyping, self.participant)
+
+    async def refuse(self, detail: str) -> None:
+        await self.send_message(ErrorMessage(payload={"detail": detail}))
+        await self.close(CLOSE_FORBIDDEN)
+
+    # Channel-layer events (see chat.notifications)
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        """A message was stored in this room: deliver it, and anything missed before it."""
+        seq = event["seq"]
+        if self.cursor.is_stale(seq):
+            return
+        missing = self.cursor.missing_before(seq)
+        if missing is not None:
+            after, upto = missing
+            for stored in await database_sync_to_async(selectors.messages_after)(
+                self.room_name, after, upto=upto
+            ):
+                if self.cursor.advance(stored.seq, stored.client_id):
+                    await self.send(text_data=notifications.message_frame(stored))
+        if self.cursor.advance(seq, event["client_id"]):
+            await self.send(text_data=event["frame"])
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        """Presence or typing in this room; not echoed to the connection that caused it."""
+        if event["sender"] != self.channel_name:
+            await self.send(text_data=event["frame"])
+
+    async def chat_notice(self, event: dict[str, Any]) -> None:
+        """A direct message for this user; this room's own messages arrive as messages."""
+        if event["room"] != self.room_name:
+            await self.send(text_data=event["frame"])
+
+    async def chat_revoked(self, event: dict[str, Any]) -> None:
+        """This user was removed from a private room; close if it is this one."""
+        if event["room"] == self.room_name:
+            await self.refuse("You were removed from this room.")

@@ -1,12 +1,19 @@
+import uuid
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from chat.messages import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
+from chat.participants import GUEST_SESSION_KEY
 from chat.rooms import ROOM_NAME_MAX_LENGTH, ROOM_NAME_RULE
+from chat.selectors import rooms_of
 
 
 def chat_page(request: HttpRequest) -> HttpResponse:
     """The chat page; everything live happens in static/js/chat.js."""
+    if not request.user.is_authenticated:
+        # Gives guests a session, so all their tabs are one person in presence.
+        request.session.setdefault(GUEST_SESSION_KEY, uuid.uuid4().hex)
     return render(
         request,
         "chat/index.html",
@@ -15,5 +22,6 @@ def chat_page(request: HttpRequest) -> HttpResponse:
             "name_max_length": NAME_MAX_LENGTH,
             "room_max_length": ROOM_NAME_MAX_LENGTH,
             "room_rule": ROOM_NAME_RULE,
+            "rooms": rooms_of(request.user) if request.user.is_authenticated else [],
         },
     )

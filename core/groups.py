@@ -9,3 +9,8 @@ shorter than 100 characters; every name built here stays within that.
 def chat_room_group(room_name: str) -> str:
     """Everyone connected to chat room `room_name`."""
     return f"chat.room.{room_name}"
+
+
+def user_group(user_id: int) -> str:
+    """Every open connection of one signed-in user, whatever it is connected to."""
+    return f"user.{user_id}"

@@ -8,9 +8,16 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
+from chat.presence import memory_store
 from core.layers import redis_answers
 from tests.support.servers import ServerProcess, manage, running_server, server_env
 from tests.support.services import require, require_chromium, test_redis_url, unique_prefix
+
+
+@pytest.fixture(autouse=True)
+def empty_presence_registry() -> None:
+    """The in-process presence registry outlives a test's event loop; start each test empty."""
+    memory_store.clear()
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +51,29 @@ def dev_server(dev_env: dict[str, str], server_workdir: Path) -> Iterator[Server
     """One daphne process serving the project, shared by the end-to-end tests."""
     with running_server(dev_env, server_workdir, "daphne") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def shared_redis_url(e2e_redis_url: str | None) -> str:
+    """Tests of several server processes need the Redis that connects them."""
+    require(e2e_redis_url is not None, f"no Redis answers at {test_redis_url()}")
+    assert e2e_redis_url is not None
+    return e2e_redis_url
+
+
+@pytest.fixture(scope="module")
+def server_pair(
+    tmp_path_factory: pytest.TempPathFactory, shared_redis_url: str
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two daphne processes sharing one database and one Redis, like a scaled-out deploy."""
+    workdir = tmp_path_factory.mktemp("pair")
+    env = server_env(
+        workdir, settings="config.settings.dev", redis_url=shared_redis_url,
+        prefix=unique_prefix(),
+    )  # fmt: skip
+    manage(env, "migrate", "--noinput")
+    with running_server(env, workdir) as first, running_server(env, workdir) as second:
+        yield first, second
 
 
 CHROMIUM_ARGS = [

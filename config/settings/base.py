@@ -9,8 +9,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from core.layers import channel_layer_config
+
+# Lets classes such as ModelAdmin[Room] be subscripted at run time, as the type checker wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
     "chanx.channels",
     "core",
     "chat",
@@ -78,6 +83,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts: concurrent writers then
+    # queue instead of failing with "database is locked" on lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -86,6 +95,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "chat:index"
+LOGOUT_REDIRECT_URL = "chat:index"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -122,7 +135,9 @@ CHANNEL_LAYERS, CHANNEL_LAYER_SUMMARY = channel_layer_config(
 WEBSOCKET_ALLOWED_ORIGINS = env_list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS")
 
 REST_FRAMEWORK = {
+    # Token first: a request with no credentials gets 401 and a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -157,3 +172,14 @@ LOGGING = {
         "relay": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Chat presence: a connection that misses heartbeats for CHAT_PRESENCE_TTL
+# seconds is dropped, so a killed server's users leave within TTL + HEARTBEAT.
+CHAT_PRESENCE_TTL = int(os.environ.get("CHAT_PRESENCE_TTL", "30"))
+CHAT_PRESENCE_HEARTBEAT = float(os.environ.get("CHAT_PRESENCE_HEARTBEAT", "10"))
+# Typing indicators are relayed at most once per interval per connection.
+CHAT_TYPING_INTERVAL = 2.0
+# A reconnecting client may resume from at most this many missed messages;
+# further behind, it gets `resync_required` and a fresh history page.
+CHAT_RESUME_LIMIT = 1000
+CHAT_HISTORY_PAGE = 50

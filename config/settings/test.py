@@ -18,6 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests pick the layer explicitly (see tests/conftest.py): in-memory by
 # default, real Redis where a test asks for it.
 CHANNEL_LAYERS = {"default": IN_MEMORY_LAYER}
+CHANNEL_LAYER_SUMMARY = "channel layer: in-memory (test settings)"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 # Tests await the `complete` frame chanx sends after each handled message.

@@ -1,167 +1,330 @@
-// The /chat/ page: join a room over /ws/chat/<room>/, post and see messages live.
+// The /chat/ page: rooms, history, presence, typing, private rooms and direct messages.
 // Text from users is always inserted with textContent, never as HTML.
 
+import { RoomConnection } from "./chat/room-connection.js";
+
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-// Close codes after which retrying cannot help: denied, or no such endpoint.
-const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
-const BACKOFF_START_MS = 500;
-const BACKOFF_MAX_MS = 15000;
+const TYPING_SHOWN_MS = 3000;
+const TYPING_SENT_EVERY_MS = 2000;
 
+const $ = (id) => document.getElementById(id);
 const el = {
-  joinForm: document.getElementById("join-form"),
-  name: document.getElementById("name"),
-  room: document.getElementById("room"),
-  join: document.getElementById("join"),
-  leave: document.getElementById("leave"),
-  status: document.getElementById("status"),
-  messages: document.getElementById("messages"),
-  messageForm: document.getElementById("message-form"),
-  messageInput: document.getElementById("message-input"),
-  send: document.getElementById("send"),
+  page: $("chat"),
+  joinForm: $("join-form"),
+  name: $("name"), // absent when signed in
+  room: $("room"),
+  join: $("join"),
+  leave: $("leave"),
+  status: $("status"),
+  loadOlder: $("load-older"),
+  messages: $("messages"),
+  typing: $("typing"),
+  messageForm: $("message-form"),
+  messageInput: $("message-input"),
+  send: $("send"),
+  presence: $("presence"),
+  onlineCount: $("online-count"),
+  notices: $("notices"),
+  feedback: $("room-feedback"),
 };
+const username = el.page.dataset.username || "";
 
-let socket = null;
-let room = null;
-let attempt = 0;
-let reconnectTimer = null;
+let connection = null;
+let oldestSeq = null;
+const shown = new Map(); // client_id -> <li>, so no message is ever shown twice
+const online = new Map(); // participant key -> participant
+const typingTimers = new Map();
+let lastTypingSent = 0;
 
-function setStatus(state, text) {
+// Messages
+
+function messageItem(message) {
+  const item = document.createElement("li");
+  item.className = "message";
+  const who = document.createElement("span");
+  who.className = "author";
+  const guest = document.createElement("span");
+  guest.className = "guest-tag";
+  guest.textContent = "guest";
+  const text = document.createElement("span");
+  text.className = "text";
+  const when = document.createElement("time");
+  when.className = "time";
+  item.append(who, guest, text, when);
+  return item;
+}
+
+function fill(item, message) {
+  item.dataset.seq = message.seq ?? "";
+  item.querySelector(".author").textContent = message.name;
+  item.querySelector(".guest-tag").hidden = !message.guest;
+  item.querySelector(".text").textContent = message.message;
+  const sentAt = message.sent_at ? new Date(message.sent_at) : new Date();
+  const when = item.querySelector(".time");
+  when.dateTime = sentAt.toISOString();
+  when.textContent = sentAt.toLocaleTimeString();
+}
+
+function show(message, { own = false, pending = false, prepend = false } = {}) {
+  let item = shown.get(message.client_id);
+  if (!item) {
+    item = messageItem(message);
+    shown.set(message.client_id, item);
+    if (prepend) el.messages.prepend(item);
+    else el.messages.append(item);
+  }
+  fill(item, message);
+  item.classList.toggle("own", own || item.classList.contains("own"));
+  item.classList.toggle("pending", pending);
+  if (message.seq && (oldestSeq === null || message.seq < oldestSeq)) oldestSeq = message.seq;
+  if (!prepend) el.messages.scrollTop = el.messages.scrollHeight;
+}
+
+function confirmOwn({ client_id, seq, sent_at }) {
+  const item = shown.get(client_id);
+  if (!item) return;
+  item.classList.remove("pending");
+  item.dataset.seq = seq;
+}
+
+function systemLine(text, kind = "system") {
+  const item = document.createElement("li");
+  item.className = `message ${kind}`;
+  item.textContent = text;
+  el.messages.append(item);
+  el.messages.scrollTop = el.messages.scrollHeight;
+}
+
+function clearMessages() {
+  el.messages.replaceChildren();
+  shown.clear();
+  oldestSeq = null;
+}
+
+function showHistory(page, { older }) {
+  if (older) {
+    for (const message of [...page.messages].reverse()) show(message, { prepend: true });
+  } else {
+    for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
+  }
+  el.loadOlder.hidden = !page.has_more;
+}
+
+// Presence and typing
+
+function renderPresence() {
+  el.presence.replaceChildren(
+    ...[...online.values()].map((participant) => {
+      const item = document.createElement("li");
+      item.textContent = participant.name;
+      item.dataset.key = participant.key;
+      if (participant.guest) {
+        const tag = document.createElement("span");
+        tag.className = "guest-tag";
+        tag.textContent = "guest";
+        item.append(tag);
+      }
+      return item;
+    }),
+  );
+  el.onlineCount.textContent = online.size ? `(${online.size})` : "";
+}
+
+function updatePresence(action, payload) {
+  if (action === "presence_state") {
+    online.clear();
+    for (const participant of payload.participants) online.set(participant.key, participant);
+  } else if (action === "presence_joined") {
+    online.set(payload.participant.key, payload.participant);
+  } else {
+    online.delete(payload.participant.key);
+  }
+  renderPresence();
+}
+
+function showTyping(participant) {
+  clearTimeout(typingTimers.get(participant.key));
+  typingTimers.set(
+    participant.key,
+    setTimeout(() => {
+      typingTimers.delete(participant.key);
+      typingTimers.size || (el.typing.textContent = "");
+    }, TYPING_SHOWN_MS),
+  );
+  el.typing.textContent = `${participant.name} is typing…`;
+}
+
+// Connection state
+
+function setStatus(state, detail = "") {
+  const text = {
+    connecting: `Connecting to ${connection?.room}…`,
+    reconnecting: `Connection lost, ${detail || "reconnecting…"}`,
+    open: `Connected to ${connection?.room}`,
+    failed: `Disconnected: ${detail}`,
+    idle: "Not connected",
+  }[state];
   el.status.dataset.state = state;
   el.status.textContent = text;
   const open = state === "open";
   el.messageInput.disabled = !open;
   el.send.disabled = !open;
-}
-
-function addLine({ author = "", text, time = null, kind = "" }) {
-  const item = document.createElement("li");
-  item.className = `message ${kind}`.trim();
-  if (author) {
-    const who = document.createElement("span");
-    who.className = "author";
-    who.textContent = author;
-    item.append(who);
-  }
-  const body = document.createElement("span");
-  body.className = "text";
-  body.textContent = text;
-  item.append(body);
-  if (time) {
-    const when = document.createElement("time");
-    when.className = "time";
-    when.dateTime = time.toISOString();
-    when.textContent = time.toLocaleTimeString();
-    item.append(when);
-  }
-  el.messages.append(item);
-  el.messages.scrollTop = el.messages.scrollHeight;
-}
-
-function describeError(payload) {
-  if (Array.isArray(payload)) {
-    return payload.map((error) => error.msg).join("; ");
-  }
-  return payload?.detail ?? "The server could not process that message.";
-}
-
-const handlers = {
-  authentication(payload) {
-    if (payload.status_code !== 200) {
-      addLine({ text: `Not allowed in: ${payload.data?.detail ?? payload.status_text}`, kind: "error" });
-    }
-  },
-  new_chat_message(payload) {
-    addLine({ author: payload.name, text: payload.message, time: new Date(payload.sent_at) });
-  },
-  error(payload) {
-    addLine({ text: describeError(payload), kind: "error" });
-  },
-};
-
-function socketUrl(roomName) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${location.host}/ws/chat/${encodeURIComponent(roomName)}/`;
-}
-
-function connect() {
-  clearTimeout(reconnectTimer);
-  setStatus(attempt ? "reconnecting" : "connecting", `Connecting to ${room}…`);
-  const ws = new WebSocket(socketUrl(room));
-  socket = ws;
-
-  ws.addEventListener("open", () => {
-    attempt = 0;
-    setStatus("open", `Connected to ${room}`);
-  });
-  ws.addEventListener("message", (event) => {
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    handlers[frame.action]?.(frame.payload);
-  });
-  ws.addEventListener("close", (event) => {
-    if (socket !== ws) return; // a socket we already left
-    socket = null;
-    if (event.code === 1000 || FINAL_CLOSE_CODES.has(event.code)) {
-      setStatus("failed", `Disconnected (${event.reason || `code ${event.code}`})`);
-      showJoined(false);
-      return;
-    }
-    scheduleReconnect();
-  });
-}
-
-function scheduleReconnect() {
-  // Exponential backoff with full jitter, so a server restart is not met by a stampede.
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
-  const delay = Math.round(Math.random() * ceiling);
-  attempt += 1;
-  setStatus("reconnecting", `Connection lost, retrying in ${(delay / 1000).toFixed(1)} s`);
-  reconnectTimer = setTimeout(connect, delay);
+  if (state === "failed") showJoined(false);
 }
 
 function showJoined(joined) {
   el.join.hidden = joined;
   el.leave.hidden = !joined;
-  el.name.disabled = joined;
   el.room.disabled = joined;
+  if (el.name) el.name.disabled = joined;
+}
+
+// Joining and leaving
+
+function join(room) {
+  if (el.name) sessionStorage.setItem("chat-name", el.name.value.trim());
+  connection?.close();
+  clearMessages();
+  online.clear();
+  renderPresence();
+  el.room.value = room;
+  history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
+  showJoined(true);
+  connection = new RoomConnection(room, {
+    guestName: el.name?.value.trim() ?? "",
+    on: {
+      state: setStatus,
+      history: showHistory,
+      message: (message) => show(message),
+      own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
+      reset: clearMessages,
+      presence: updatePresence,
+      typing: showTyping,
+      notice: (notice) => directNotice(notice),
+      error: (detail) => systemLine(detail, "error"),
+    },
+  });
+  connection.open();
 }
 
 function leave() {
-  clearTimeout(reconnectTimer);
-  const ws = socket;
-  socket = null;
-  ws?.close(1000, "left the room");
+  connection?.close();
+  connection = null;
+  online.clear();
+  renderPresence();
   showJoined(false);
-  setStatus("idle", "Not connected");
+  setStatus("idle");
+  history.replaceState(null, "", location.pathname);
+}
+
+function directNotice({ room, name, preview }) {
+  const line = document.createElement("p");
+  line.className = "notice-line";
+  const link = document.createElement("a");
+  link.href = `?room=${encodeURIComponent(room)}`;
+  link.dataset.room = room;
+  link.textContent = `Direct message from ${name}: ${preview}`;
+  line.append(link);
+  el.notices.prepend(line);
 }
 
 el.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const wanted = el.room.value.trim();
-  if (!ROOM_NAME.test(wanted)) {
+  const room = el.room.value.trim();
+  if (!ROOM_NAME.test(room)) {
     setStatus("failed", el.room.title);
     return;
   }
-  room = wanted;
-  attempt = 0;
-  el.messages.replaceChildren();
-  showJoined(true);
-  connect();
+  join(room);
 });
 
 el.leave.addEventListener("click", leave);
 
+el.loadOlder.addEventListener("click", () => {
+  if (oldestSeq !== null) connection?.loadOlder(oldestSeq);
+});
+
 el.messageForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = el.messageInput.value.trim();
-  if (!text || socket?.readyState !== WebSocket.OPEN) return;
-  const name = el.name.value.trim();
-  socket.send(JSON.stringify({ action: "new_chat_message", payload: { message: text, name } }));
-  // The server does not echo our own messages back, so show it here.
-  addLine({ author: name, text, time: new Date(), kind: "own" });
+  if (!text || !connection) return;
+  const name = username || el.name.value.trim();
+  const clientId = connection.post(text, username ? "" : name);
+  show({ client_id: clientId, message: text, name, guest: !username }, { own: true, pending: true });
   el.messageInput.value = "";
 });
+
+el.messageInput.addEventListener("input", () => {
+  const now = Date.now();
+  if (now - lastTypingSent > TYPING_SENT_EVERY_MS) {
+    lastTypingSent = now;
+    connection?.typing();
+  }
+});
+
+// Links to rooms (your rooms, direct-message notices) join without reloading.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-room]");
+  if (!link) return;
+  event.preventDefault();
+  join(link.dataset.room);
+});
+
+// Private rooms and direct messages go through the HTTP API.
+
+async function api(path, body) {
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value ?? "";
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    body: JSON.stringify(body),
+  });
+  const data = response.status === 204 ? {} : await response.json();
+  if (!response.ok) throw new Error(data.detail ?? Object.values(data).flat().join(" "));
+  return data;
+}
+
+function feedback(text) {
+  if (el.feedback) el.feedback.textContent = text;
+}
+
+function onSubmit(id, handler) {
+  $(id)?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await handler();
+    } catch (error) {
+      feedback(error.message);
+    }
+  });
+}
+
+onSubmit("new-room-form", async () => {
+  const name = $("new-room-name").value.trim();
+  const members = $("new-room-members").value.split(",").map((m) => m.trim()).filter(Boolean);
+  const room = await api("/api/chat/rooms/", { name, members });
+  feedback(`Created ${room.name}.`);
+  join(room.name);
+});
+
+onSubmit("invite-form", async () => {
+  const usernameToInvite = $("invite-username").value.trim();
+  await api(`/api/chat/rooms/${encodeURIComponent(connection?.room ?? "")}/members/`, {
+    username: usernameToInvite,
+  });
+  feedback(`Invited ${usernameToInvite}.`);
+});
+
+onSubmit("direct-form", async () => {
+  const room = await api("/api/chat/direct/", { username: $("direct-username").value.trim() });
+  join(room.name);
+});
+
+// A reload (or a shared link) rejoins the room in the address bar.
+if (el.name) el.name.value = sessionStorage.getItem("chat-name") ?? "";
+const wanted = new URLSearchParams(location.search).get("room");
+if (wanted && ROOM_NAME.test(wanted) && (username || el.name.value.trim())) {
+  join(wanted);
+} else if (wanted) {
+  el.room.value = wanted;
+}

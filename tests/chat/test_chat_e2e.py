@@ -16,9 +16,12 @@ from tests.support.servers import ServerProcess
 
 @asynccontextmanager
 async def joined(server: ServerProcess, room: str) -> AsyncIterator[ClientConnection]:
+    """Connected to `room`, past the authentication, history and presence frames."""
     async with connect(f"{server.ws_url}/ws/chat/{room}/") as ws:
         auth = await receive_action(ws, "authentication")
         assert auth["payload"]["status_code"] == 200
+        await receive_action(ws, "chat_history")
+        await receive_action(ws, "presence_state")
         yield ws
 
 
@@ -36,8 +39,10 @@ async def test_two_clients_in_a_room_chat_and_a_third_in_another_room_hears_noth
     ):
         await send_json(alice, chat_frame("hi bob", "Alice"))
         received = await receive_action(bob, "new_chat_message")
+        await receive_action(alice, "message_accepted")
         await send_json(bob, chat_frame("hi alice", "Bob"))
         answered = await receive_action(alice, "new_chat_message")
+        await receive_action(bob, "message_accepted")
 
         assert received["payload"]["message"] == "hi bob"
         assert received["payload"]["name"] == "Alice"

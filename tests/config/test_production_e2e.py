@@ -25,6 +25,7 @@ def production_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         DJANGO_STATIC_ROOT=str(workdir / "static"),
         WORKDIR=str(workdir),
     )
+    manage(env, "migrate", "--noinput")
     return env
 
 
@@ -57,9 +58,12 @@ def test_static_files_are_served_by_the_asgi_server_itself(
         script = re.search(rb'src="(/static/js/chat\.[0-9a-f]+\.js)"', page)
         assert script is not None, "chat.js is referenced by its hashed name"
         status, content_type, body = fetch(f"{running.http_url}{script.group(1).decode()}")
+        module = re.search(rb'from "\./(chat/room-connection\.[0-9a-f]+\.js)"', body)
+        assert module is not None, "imports between modules use hashed names too"
+        _, _, imported = fetch(f"{running.http_url}/static/js/{module.group(1).decode()}")
         viewer_status, _, _ = fetch(f"{running.http_url}/static/vendor/asyncapi/index.js")
 
     assert status == 200
     assert content_type.startswith("text/javascript")
-    assert b"new WebSocket" in body
+    assert b"new WebSocket" in imported
     assert viewer_status == 200

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from chat.models import Membership, Message, Room
+
+
+class MembershipInline(admin.TabularInline[Membership, Room]):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin[Room]):
+    list_display = ["name", "kind", "owner", "last_seq", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin[Message]):
+    list_display = ["room", "seq", "author_name", "is_guest", "created_at"]
+    search_fields = ["body", "author_name"]
+    list_select_related = ["room"]

@@ -1,0 +1,118 @@
+"""HTTP API for rooms: private rooms, their members and direct conversations."""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat import selectors, services
+from chat.models import Room
+from chat.rooms import ROOM_NAME_MAX_LENGTH
+
+
+class RoomSerializer(serializers.ModelSerializer[Room]):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Room
+        fields = ["name", "kind", "members"]
+
+    def get_members(self, room: Room) -> list[str]:
+        return sorted(m.user.get_username() for m in room.memberships.all())
+
+
+class NewRoomSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=ROOM_NAME_MAX_LENGTH)
+    members = serializers.ListField(
+        child=serializers.CharField(max_length=150), max_length=100, default=list
+    )
+
+
+class UsernameSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _refuse(error: services.ChatError) -> Exception:
+    if isinstance(error, services.NotAllowed):
+        return PermissionDenied(str(error))
+    return ValidationError({"detail": str(error)})
+
+
+class RoomListView(APIView):
+    """GET: the private and direct rooms you belong to. POST: create a private room."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        rooms = selectors.rooms_of(_user(request))
+        return Response(RoomSerializer(rooms, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        data = NewRoomSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            room = services.create_private_room(
+                owner=_user(request),
+                name=data.validated_data["name"],
+                member_usernames=data.validated_data["members"],
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
+
+
+class RoomMembersView(APIView):
+    """POST: invite a user to your private room."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, room_name: str) -> Response:
+        data = UsernameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.add_member(
+                room_name=room_name, actor=_user(request), username=data.validated_data["username"]
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomMemberView(APIView):
+    """DELETE: remove a member from your private room; their open sockets close."""
+
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, room_name: str, username: str) -> Response:
+        try:
+            services.remove_member(room_name=room_name, actor=_user(request), username=username)
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DirectRoomView(APIView):
+    """POST: the room for direct messages between you and another user."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        data = UsernameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            room = services.direct_room(
+                user=_user(request), other_username=data.validated_data["username"]
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(RoomSerializer(room).data)

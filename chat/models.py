@@ -1,0 +1,84 @@
+"""Rooms, who may enter the private ones, and every message ever accepted."""
+
+from django.conf import settings
+from django.db import models
+
+from chat.rooms import ROOM_NAME_MAX_LENGTH
+
+
+class Room(models.Model):
+    """A chat room. Public rooms come into being with their first message."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public"
+        PRIVATE = "private"
+        DIRECT = "direct"
+
+    name = models.CharField(max_length=ROOM_NAME_MAX_LENGTH, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_rooms",
+    )
+    # The seq of the newest message; the next one gets last_seq + 1.
+    last_seq = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == self.Kind.PUBLIC
+
+
+class Membership(models.Model):
+    """A user admitted to a private or direct room."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
+
+
+class Message(models.Model):
+    """An accepted chat message, numbered by `seq` within its room."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_messages",
+    )
+    # The name shown with the message: the username, or a guest's chosen name.
+    author_name = models.CharField(max_length=150)
+    is_guest = models.BooleanField(default=False)
+    body = models.TextField()
+    # Chosen by the client; a resend with the same id is the same message.
+    client_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="one_message_per_seq"),
+            models.UniqueConstraint(fields=["room", "client_id"], name="one_message_per_client_id"),
+        ]
+        ordering = ["room", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.room}#{self.seq}"

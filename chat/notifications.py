@@ -1,0 +1,92 @@
+"""
+What the chat sends through the channel layer, and the frames it carries.
+
+A room event carries its frame already encoded, so a broadcast to N
+clients is validated and serialised once, not once per recipient.
+"""
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from chanx.messages.base import BaseMessage
+
+from chat.messages import (
+    ChatMessageView,
+    DirectMessageNotice,
+    DirectMessageReceived,
+    PostedChatMessage,
+)
+from chat.models import Message
+from core.groups import chat_room_group, user_group
+
+PREVIEW_LENGTH = 80
+
+
+def encode(message: BaseMessage) -> str:
+    return message.model_dump_json()
+
+
+def message_view(message: Message) -> ChatMessageView:
+    return ChatMessageView(
+        seq=message.seq,
+        client_id=message.client_id,
+        message=message.body,
+        name=message.author_name,
+        guest=message.is_guest,
+        sent_at=message.created_at,
+    )
+
+
+def message_frame(message: Message) -> str:
+    return encode(PostedChatMessage(payload=message_view(message)))
+
+
+def _layer() -> Any:
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is not configured"
+    return layer
+
+
+async def message_posted(message: Message, direct_recipients: tuple[int, ...] = ()) -> None:
+    """Deliver a stored message to its room, and tell direct-message recipients elsewhere."""
+    layer = _layer()
+    await layer.group_send(
+        chat_room_group(message.room.name),
+        {
+            "type": "chat.message",
+            "seq": message.seq,
+            "client_id": message.client_id,
+            "frame": message_frame(message),
+        },
+    )
+    if direct_recipients:
+        notice = encode(
+            DirectMessageReceived(
+                payload=DirectMessageNotice(
+                    room=message.room.name,
+                    name=message.author_name,
+                    preview=message.body[:PREVIEW_LENGTH],
+                )
+            )
+        )
+        for member_id in direct_recipients:
+            await layer.group_send(
+                user_group(member_id),
+                {"type": "chat.notice", "room": message.room.name, "frame": notice},
+            )
+
+
+async def room_event(room_name: str, frame: BaseMessage, *, sender: str | None = None) -> None:
+    """An ephemeral frame for everyone in the room (but `sender`, a channel name)."""
+    await _layer().group_send(
+        chat_room_group(room_name),
+        {"type": "chat.event", "frame": encode(frame), "sender": sender},
+    )
+
+
+def membership_revoked(room_name: str, user_id: int) -> None:
+    """Close the user's open connections to a room they were removed from."""
+    async_to_sync(_layer().group_send)(
+        user_group(user_id), {"type": "chat.revoked", "room": room_name}
+    )

@@ -1,0 +1,102 @@
+"""Reads of chat state. Synchronous: async callers wrap them in database_sync_to_async."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Max, Min, QuerySet
+
+from chat.delivery import Resync, plan_resume
+from chat.models import Membership, Message, Room
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """Whether a user may enter a room, and why not."""
+
+    allowed: bool
+    needs_login: bool = False
+
+
+def room_access(room_name: str, user: AbstractBaseUser | AnonymousUser) -> RoomAccess:
+    """Public rooms (and rooms not created yet) are open; others admit members only."""
+    room = Room.objects.filter(name=room_name).only("id", "kind").first()
+    if room is None or room.is_public:
+        return RoomAccess(allowed=True)
+    if not user.is_authenticated:
+        return RoomAccess(allowed=False, needs_login=True)
+    return RoomAccess(allowed=is_member(room, user))
+
+
+def is_member(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
+    if room.is_public:
+        return True
+    return bool(
+        user.is_authenticated and Membership.objects.filter(room=room, user_id=user.pk).exists()
+    )
+
+
+def room_messages(room_name: str) -> QuerySet[Message]:
+    return Message.objects.filter(room__name=room_name).select_related("room")
+
+
+def messages_after(room_name: str, seq: int, *, upto: int | None = None) -> list[Message]:
+    """Messages with `seq` < message seq <= `upto`, oldest first."""
+    messages = room_messages(room_name).filter(seq__gt=seq)
+    if upto is not None:
+        messages = messages.filter(seq__lte=upto)
+    return list(messages.order_by("seq"))
+
+
+def messages_before(room_name: str, seq: int | None, *, limit: int) -> tuple[list[Message], bool]:
+    """Up to `limit` messages before `seq` (else the newest), oldest first; and if more exist."""
+    messages = room_messages(room_name)
+    if seq is not None:
+        messages = messages.filter(seq__lt=seq)
+    page = list(messages.order_by("-seq")[: limit + 1])
+    return list(reversed(page[:limit])), len(page) > limit
+
+
+@dataclass(frozen=True)
+class SeqRange:
+    """The seqs a room still keeps: first and last, 0 when it has none."""
+
+    first: int
+    last: int
+
+
+def kept_seq_range(room_name: str) -> SeqRange:
+    bounds = room_messages(room_name).aggregate(first=Min("seq"), last=Max("seq"))
+    return SeqRange(first=bounds["first"] or 0, last=bounds["last"] or 0)
+
+
+def rooms_of(user: AbstractBaseUser) -> list[Room]:
+    """The private and direct rooms a user belongs to, newest first."""
+    return list(
+        Room.objects.filter(memberships__user_id=user.pk)
+        .prefetch_related("memberships__user")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What a connecting client is sent before live messages."""
+
+    messages: list[Message]
+    replay: bool  # the messages after last_seq; otherwise a page of recent history
+    has_more: bool
+    newest: int
+    resync: Resync | None = None  # why last_seq could not be resumed from
+
+
+def backlog(room_name: str, last_seq: int | None, *, resume_limit: int, page_size: int) -> Backlog:
+    """The missed messages after `last_seq` or, without one or beyond reach, a history page."""
+    kept = kept_seq_range(room_name)
+    resync: Resync | None = None
+    if last_seq is not None:
+        plan = plan_resume(last_seq, first_kept=kept.first, newest=kept.last, limit=resume_limit)
+        if plan == "replay":
+            return Backlog(messages_after(room_name, last_seq), True, False, kept.last)
+        resync = plan
+    page, has_more = messages_before(room_name, None, limit=page_size)
+    return Backlog(page, False, has_more, kept.last, resync)

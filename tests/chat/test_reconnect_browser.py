@@ -1,0 +1,85 @@
+"""The chat page survives a dropped connection: it reconnects, resumes and shows nothing twice."""
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.async_api import Page, WebSocketRoute, expect
+from websockets.asyncio.client import connect
+
+from tests.support.client import receive_action, send_json
+from tests.support.servers import ServerProcess
+
+NewPage = Callable[[], Awaitable[Page]]
+
+
+class FlakyNetwork:
+    """Routes the page's WebSockets through the test, which can cut them off at will."""
+
+    def __init__(self) -> None:
+        self.online = True
+        self.sockets: list[WebSocketRoute] = []
+        self.urls: list[str] = []
+
+    async def route(self, ws: WebSocketRoute) -> None:
+        self.urls.append(ws.url)
+        if not self.online:
+            await ws.close(code=4000, reason="network down")
+            return
+        ws.connect_to_server()
+        self.sockets.append(ws)
+
+    async def drop(self) -> None:
+        self.online = False
+        for ws in self.sockets:
+            await ws.close(code=4000, reason="network down")
+        self.sockets.clear()
+
+
+async def test_when_the_connection_drops_then_the_page_catches_up_on_what_it_missed_once(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    network = FlakyNetwork()
+    page = await offline_page_factory()
+    await page.route_web_socket("**/ws/chat/**", network.route)
+    await page.goto(f"{dev_server.http_url}/chat/")
+    await page.fill("#name", "Watcher")
+    await page.fill("#room", "flaky")
+    await page.click("#join")
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "open")
+
+    async with connect(f"{dev_server.ws_url}/ws/chat/flaky/") as sender:
+        await receive_action(sender, "authentication")
+        await receive_action(sender, "chat_history")
+        await send_json(
+            sender, {"action": "new_chat_message", "payload": {"message": "before", "name": "S"}}
+        )
+        await expect(page.locator("#messages .text")).to_have_text(["before"])
+
+        await network.drop()
+        await expect(status).to_have_attribute("data-state", "reconnecting")
+        for n in range(5):
+            await send_json(
+                sender,
+                {"action": "new_chat_message", "payload": {"message": f"missed {n}", "name": "S"}},
+            )
+        for _ in range(5):
+            await receive_action(
+                sender,
+                "message_accepted",
+                ignore=frozenset({"presence_state", "presence_joined", "presence_left"}),
+            )
+        network.online = True
+
+        await expect(status).to_have_attribute("data-state", "open", timeout=20_000)
+        await send_json(
+            sender, {"action": "new_chat_message", "payload": {"message": "after", "name": "S"}}
+        )
+
+        expected = ["before", *[f"missed {n}" for n in range(5)], "after"]
+        await expect(page.locator("#messages .text")).to_have_text(expected)
+
+    resumed_from = parse_qs(urlsplit(network.urls[-1]).query)["last_seq"]
+    assert resumed_from == [
+        await page.locator("#messages .message").first.get_attribute("data-seq")
+    ]

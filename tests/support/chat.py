@@ -1,0 +1,56 @@
+"""Helpers for talking to the chat consumer through chanx's test communicator."""
+
+from typing import Any
+
+from chanx.channels.testing import DjangoWebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+# Frames that arrive on their own schedule; most tests look past them.
+CHATTER = frozenset({"complete", "presence_joined", "presence_left", "user_typing"})
+
+
+def chat_frame(message: str, name: str | None = "Alice", **extra: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"message": message, **extra}
+    if name is not None:
+        payload["name"] = name
+    return {"action": "new_chat_message", "payload": payload}
+
+
+async def next_frame(
+    communicator: DjangoWebsocketCommunicator, *, ignore: frozenset[str] = CHATTER
+) -> dict[str, Any]:
+    """The next frame whose action is not in `ignore`."""
+    while True:
+        frame: dict[str, Any] = await communicator.receive_json_from(timeout=5)
+        if frame["action"] not in ignore:
+            return frame
+
+
+async def next_action(
+    communicator: DjangoWebsocketCommunicator, action: str, *, ignore: frozenset[str] = CHATTER
+) -> dict[str, Any]:
+    frame = await next_frame(communicator, ignore=ignore)
+    assert frame["action"] == action, frame
+    return frame
+
+
+async def assert_nothing_pending(communicator: DjangoWebsocketCommunicator) -> None:
+    """Ping and get pong as the next frame that matters: nothing else was queued."""
+    await communicator.send_json_to({"action": "ping"})
+    assert await next_frame(communicator) == {"action": "pong", "payload": None}
+
+
+def session_headers(user: User) -> list[tuple[bytes, bytes]]:
+    """Handshake headers of a browser signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    return [(b"cookie", f"sessionid={cookie}".encode())]
+
+
+def token_headers(user: User) -> list[tuple[bytes, bytes]]:
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    return [(b"authorization", f"Token {token.key}".encode())]

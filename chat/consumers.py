@@ -38,9 +38,10 @@ from chat.messages import (
     Typing,
     UserTyping,
 )
-from chat.participants import GUEST_SESSION_KEY, Participant, participant_for
+from chat.participants import Participant, participant_for
 from chat.presence import presence_heartbeat, presence_store, presence_ttl
 from core.groups import chat_room_group, user_group
+from core.guests import guest_id_from_scope
 
 CLOSE_FORBIDDEN = 4403
 logger = logging.getLogger("relay.chat")
@@ -77,10 +78,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.room_name = self.url_params["room_name"]
         self.user = cast(ChatAuthenticator, self.authenticator).user
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
-        session = self.scope.get("session")
         self.participant = participant_for(
             self.user,
-            guest_id=session.get(GUEST_SESSION_KEY) if session is not None else None,
+            guest_id=guest_id_from_scope(self.scope),
             guest_name=(query.get("name") or [""])[0].strip()[:50] or None,
             connection=self.channel_name,
         )

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-GUEST_SESSION_KEY = "chat_guest_id"
 DEFAULT_GUEST_NAME = "Guest"
 
 

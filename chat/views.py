@@ -1,19 +1,17 @@
-import uuid
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from chat.messages import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
-from chat.participants import GUEST_SESSION_KEY
 from chat.rooms import ROOM_NAME_MAX_LENGTH, ROOM_NAME_RULE
 from chat.selectors import rooms_of
+from core.guests import ensure_guest_id
 
 
 def chat_page(request: HttpRequest) -> HttpResponse:
     """The chat page; everything live happens in static/js/chat.js."""
     if not request.user.is_authenticated:
         # Gives guests a session, so all their tabs are one person in presence.
-        request.session.setdefault(GUEST_SESSION_KEY, uuid.uuid4().hex)
+        ensure_guest_id(request)
     return render(
         request,
         "chat/index.html",

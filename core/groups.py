@@ -14,3 +14,8 @@ def chat_room_group(room_name: str) -> str:
 def user_group(user_id: int) -> str:
     """Every open connection of one signed-in user, whatever it is connected to."""
     return f"user.{user_id}"
+
+
+def assistant_conversation_group(conversation_id: object) -> str:
+    """Every open connection showing one assistant conversation (all its tabs)."""
+    return f"assistant.conversation.{conversation_id}"

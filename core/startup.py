@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 
+from assistants.backends import backend_summary
 from core.layers import IN_MEMORY_LAYER
 
 logger = logging.getLogger("relay.startup")
@@ -13,6 +14,7 @@ def startup_report() -> list[tuple[int, str]]:
     """(log level, line) for each platform choice made from the environment."""
     in_memory = settings.CHANNEL_LAYERS["default"]["BACKEND"] == IN_MEMORY_LAYER["BACKEND"]
     report = [(logging.WARNING if in_memory else logging.INFO, settings.CHANNEL_LAYER_SUMMARY)]
+    report.append((logging.INFO, backend_summary()))
     if "ASYNCAPI_DOCS_JS_URL" in settings.CHANX:
         report.append((logging.INFO, "AsyncAPI docs: viewer served from local static files"))
     else:

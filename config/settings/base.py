@@ -105,17 +105,21 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# Static files: our own under static/, the AsyncAPI viewer from node_modules
-# (installed by `npm ci`). WhiteNoise serves them under any ASGI server.
+# Static files: our own under static/, third-party browser code from node_modules
+# (installed by `npm ci`) under static/vendor/. WhiteNoise serves them under any
+# ASGI server.
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
-ASYNCAPI_ASSETS_DIR = BASE_DIR / "node_modules" / "@asyncapi" / "react-component"
+NODE_MODULES = BASE_DIR / "node_modules"
+ASYNCAPI_ASSETS_DIR = NODE_MODULES / "@asyncapi" / "react-component"
+VENDOR_ASSETS = {
+    "vendor/asyncapi": ASYNCAPI_ASSETS_DIR / "browser" / "standalone",
+    "vendor/asyncapi/styles": ASYNCAPI_ASSETS_DIR / "styles",
+    "vendor/marked": NODE_MODULES / "marked" / "lib",
+    "vendor/dompurify": NODE_MODULES / "dompurify" / "dist",
+}
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
-if ASYNCAPI_ASSETS_DIR.is_dir():
-    STATICFILES_DIRS += [
-        ("vendor/asyncapi", ASYNCAPI_ASSETS_DIR / "browser" / "standalone"),
-        ("vendor/asyncapi/styles", ASYNCAPI_ASSETS_DIR / "styles"),
-    ]
+STATICFILES_DIRS += [(prefix, path) for prefix, path in VENDOR_ASSETS.items() if path.is_dir()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -183,3 +187,22 @@ CHAT_TYPING_INTERVAL = 2.0
 # further behind, it gets `resync_required` and a fresh history page.
 CHAT_RESUME_LIMIT = 1000
 CHAT_HISTORY_PAGE = 50
+
+# The assistant. Offline by default: it answers from the documentation below.
+# ASSISTANT_BACKEND=openai (implied by OPENAI_API_KEY or OPENAI_BASE_URL) uses any
+# OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio...
+ASSISTANT_DOCS = [BASE_DIR / "README.md", BASE_DIR / "docs"]
+ASSISTANT_OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL") or None
+ASSISTANT_OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY") or "not-needed-for-local-servers"
+ASSISTANT_OPENAI_MODEL = os.environ.get("ASSISTANT_MODEL", "gpt-4o-mini")
+ASSISTANT_OPENAI_TIMEOUT = float(os.environ.get("ASSISTANT_TIMEOUT", "60"))
+ASSISTANT_BACKEND = os.environ.get("ASSISTANT_BACKEND") or (
+    "openai" if os.environ.get("OPENAI_API_KEY") or ASSISTANT_OPENAI_BASE_URL else "docs"
+)
+# Pause between streamed words of the offline assistant, so it reads like a model.
+ASSISTANT_TOKEN_DELAY = float(os.environ.get("ASSISTANT_TOKEN_DELAY", "0.02"))
+# A streaming answer is saved this often, so a reload shows what was streamed.
+ASSISTANT_SAVE_EVERY = 0.5
+# An answer still "streaming" but untouched this long belonged to a process that died.
+ASSISTANT_STALE_AFTER = 120
+ASSISTANT_HISTORY_TURNS = 20

@@ -120,3 +120,18 @@ def test_the_docs_page_loads_its_viewer_from_our_static_files(client: Client) ->
     assert 'src="/static/vendor/asyncapi/index.js"' in page
     assert 'href="/static/vendor/asyncapi/styles/default.min.css"' in page
     assert "unpkg.com" not in page
+
+
+def test_the_assistant_channel_documents_the_streaming_contract(schema: dict[str, Any]) -> None:
+    assistant = schema["channels"]["assistant"]
+
+    assert assistant["address"] == "ws/assistants/"
+    assert set(assistant["messages"]) >= {
+        "assistant_message",
+        "stop_streaming",
+        "conversation_state",
+        "streaming_start",
+        "streaming",
+        "complete_streaming",
+    }
+    assert {"handle_assistant_message", "handle_stop_streaming"} <= set(schema["operations"])

@@ -1,0 +1,125 @@
+"""
+Conversation writes and reads. Synchronous and transactional: the consumer
+calls them through database_sync_to_async.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assistants.backends import HistoryItem
+from assistants.models import Conversation, Turn
+
+TITLE_LENGTH = 60
+
+
+class AssistantError(Exception):
+    """A request the rules refuse; the message is meant for the user."""
+
+
+class Busy(AssistantError):
+    """An answer is already streaming in this conversation."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose conversations these are: a user, or an anonymous browser session."""
+
+    user_id: int | None
+    guest_id: str
+
+    def owns(self) -> Q:
+        if self.user_id is not None:
+            return Q(owner_id=self.user_id)
+        return Q(owner__isnull=True, guest_id=self.guest_id)
+
+
+def conversation_of(owner: Owner, conversation_id: UUID | str) -> Conversation | None:
+    try:
+        return Conversation.objects.filter(owner.owns(), pk=conversation_id).first()
+    except ValueError:  # not a UUID
+        return None
+
+
+def conversations_of(owner: Owner) -> list[Conversation]:
+    return list(Conversation.objects.filter(owner.owns()).order_by("-updated_at"))
+
+
+def turns_of(conversation: Conversation) -> list[Turn]:
+    _expire_abandoned(conversation)
+    return list(conversation.turns.order_by("created_at", "id"))
+
+
+def _expire_abandoned(conversation: Conversation) -> None:
+    """Answers left streaming by a process that died are interrupted, not pending forever."""
+    stale = timezone.now() - timedelta(seconds=settings.ASSISTANT_STALE_AFTER)
+    conversation.turns.filter(status=Turn.Status.STREAMING, updated_at__lt=stale).update(
+        status=Turn.Status.INTERRUPTED
+    )
+
+
+@dataclass(frozen=True)
+class Started:
+    conversation: Conversation
+    question: Turn
+    answer: Turn
+    history: list[HistoryItem]
+
+
+@transaction.atomic
+def start_answer(*, owner: Owner, conversation_id: UUID | None, question: str) -> Started:
+    """
+    Record a question and an empty, streaming answer to it.
+
+    One answer at a time per conversation: while one streams (in any tab or
+    process) another question is refused with Busy.
+    """
+    if conversation_id is None:
+        conversation = Conversation.objects.create(
+            owner_id=owner.user_id,
+            guest_id="" if owner.user_id is not None else owner.guest_id,
+            title=question[:TITLE_LENGTH],
+        )
+    else:
+        found = conversation_of(owner, conversation_id)
+        if found is None:
+            raise AssistantError("No such conversation.")
+        conversation = Conversation.objects.select_for_update().get(pk=found.pk)
+        _expire_abandoned(conversation)
+        if conversation.turns.filter(status=Turn.Status.STREAMING).exists():
+            raise Busy(
+                "An answer is still streaming in this conversation: "
+                "wait for it or stop it before asking again."
+            )
+    earlier = conversation.turns.exclude(content="").order_by("-created_at", "-id")
+    history = [
+        HistoryItem(role=turn.role, content=turn.content)  # type: ignore[arg-type]
+        for turn in reversed(earlier[: settings.ASSISTANT_HISTORY_TURNS])
+        if turn.status != Turn.Status.FAILED
+    ]
+    asked = Turn.objects.create(conversation=conversation, role=Turn.Role.USER, content=question)
+    answer = Turn.objects.create(
+        conversation=conversation, role=Turn.Role.ASSISTANT, status=Turn.Status.STREAMING
+    )
+    conversation.save(update_fields=["updated_at"])
+    return Started(conversation, asked, answer, history)
+
+
+def save_partial(turn_id: int, content: str) -> None:
+    """Keep what has streamed so far (a reload shows it)."""
+    Turn.objects.filter(pk=turn_id, status=Turn.Status.STREAMING).update(
+        content=content, updated_at=timezone.now()
+    )
+
+
+def finish_answer(
+    turn_id: int, *, content: str, status: str, sources: list[dict[str, str]], error: str = ""
+) -> None:
+    Turn.objects.filter(pk=turn_id).update(
+        content=content, status=status, sources=sources, error=error, updated_at=timezone.now()
+    )

@@ -5,13 +5,13 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-compose clean
+.PHONY: run test lint format bench clean
 
 run:
 	@scripts/setup runtime
 	@$(PY) manage.py migrate --noinput -v 0
 	@printf '==> Open http://%s:%s/chat/ (Ctrl-C stops the server)\n' "$(HOST)" "$(PORT)"
-	@scripts/with-redis $(PY) manage.py runserver $(HOST):$(PORT)
+	@scripts/with-redis scripts/serve $(HOST):$(PORT)
 
 test: lint
 	@scripts/with-redis $(PY) -m pytest
@@ -22,10 +22,15 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
+bench:
+	@scripts/setup dev
+	@scripts/with-redis $(PY) -m bench.assistant_lag
+	@$(PY) -m bench.export_memory
+
 format:
 	@scripts/setup dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf .venv node_modules staticfiles .run .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv node_modules staticfiles media .run .mypy_cache .ruff_cache .pytest_cache

@@ -29,7 +29,7 @@ from assistants.messages import (
 )
 from assistants.models import Conversation, Turn
 from core.groups import assistant_conversation_group
-from core.guests import guest_id_from_scope
+from core.owners import owner_from_scope
 
 ONE_AT_A_TIME = "An answer is still streaming: wait for it or stop it before asking again."
 
@@ -61,10 +61,7 @@ class AssistantConsumer(AsyncJsonWebsocketConsumer):
     async def post_authentication(self) -> None:
         """Runs once admitted: load the conversation asked for and send it."""
         user = cast(AssistantAuthenticator, self.authenticator).user
-        self.owner = services.Owner(
-            user_id=int(user.pk) if user is not None and user.is_authenticated else None,
-            guest_id=guest_id_from_scope(self.scope) or f"connection:{self.channel_name}",
-        )
+        self.owner = owner_from_scope(user, self.scope, self.channel_name)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         wanted = (query.get("conversation") or [None])[0]
         if wanted:

@@ -9,11 +9,11 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assistants.backends import HistoryItem
 from assistants.models import Conversation, Turn
+from core.owners import Owner
 
 TITLE_LENGTH = 60
 
@@ -24,19 +24,6 @@ class AssistantError(Exception):
 
 class Busy(AssistantError):
     """An answer is already streaming in this conversation."""
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Whose conversations these are: a user, or an anonymous browser session."""
-
-    user_id: int | None
-    guest_id: str
-
-    def owns(self) -> Q:
-        if self.user_id is not None:
-            return Q(owner_id=self.user_id)
-        return Q(owner__isnull=True, guest_id=self.guest_id)
 
 
 def conversation_of(owner: Owner, conversation_id: UUID | str) -> Conversation | None:
@@ -80,11 +67,7 @@ def start_answer(*, owner: Owner, conversation_id: UUID | None, question: str) -
     process) another question is refused with Busy.
     """
     if conversation_id is None:
-        conversation = Conversation.objects.create(
-            owner_id=owner.user_id,
-            guest_id="" if owner.user_id is not None else owner.guest_id,
-            title=question[:TITLE_LENGTH],
-        )
+        conversation = Conversation.objects.create(**owner.fields(), title=question[:TITLE_LENGTH])
     else:
         found = conversation_of(owner, conversation_id)
         if found is None:

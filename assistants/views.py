@@ -2,14 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assistants.messages import QUESTION_MAX_LENGTH
-from assistants.services import Owner, conversations_of
-from core.guests import ensure_guest_id
-
-
-def owner_of(request: HttpRequest) -> Owner:
-    if request.user.is_authenticated:
-        return Owner(user_id=int(request.user.pk), guest_id="")
-    return Owner(user_id=None, guest_id=ensure_guest_id(request))
+from assistants.services import conversations_of
+from core.owners import owner_from_request
 
 
 def assistants_page(request: HttpRequest) -> HttpResponse:
@@ -18,7 +12,7 @@ def assistants_page(request: HttpRequest) -> HttpResponse:
         request,
         "assistants/index.html",
         {
-            "conversations": conversations_of(owner_of(request)),
+            "conversations": conversations_of(owner_from_request(request)),
             "current": request.GET.get("conversation", ""),
             "question_max_length": QUESTION_MAX_LENGTH,
         },

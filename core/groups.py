@@ -19,3 +19,12 @@ def user_group(user_id: int) -> str:
 def assistant_conversation_group(conversation_id: object) -> str:
     """Every open connection showing one assistant conversation (all its tabs)."""
     return f"assistant.conversation.{conversation_id}"
+
+
+def jobs_group(owner_key: str) -> str:
+    """Every /ws/system/ connection of one owner (see core.owners.Owner.key)."""
+    return f"system.jobs.{owner_key}"
+
+
+NOTIFICATIONS_GROUP = "system.notifications"
+"""Every /ws/system/ connection, on every server process."""

@@ -1,5 +1,11 @@
 from channels.routing import URLRouter
+from chanx.channels.routing import path
 
-# The consumer arrives with its own step; until then nothing is routed here
-# and a connection is closed with 4404 by the project router.
-router = URLRouter([])
+from system.consumers import EchoConsumer, SystemConsumer
+
+router = URLRouter(
+    [
+        path("", SystemConsumer.as_asgi()),
+        path("echo/", EchoConsumer.as_asgi()),
+    ]
+)

@@ -1,6 +1,7 @@
 """Fixtures for tests that need a real server process or a real browser."""
 
 import os
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,7 +11,13 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, async_pla
 
 from chat.presence import memory_store
 from core.layers import redis_answers
-from tests.support.servers import ServerProcess, manage, running_server, server_env
+from tests.support.servers import (
+    ServerProcess,
+    manage,
+    running_server,
+    running_worker,
+    server_env,
+)
 from tests.support.services import require, require_chromium, test_redis_url, unique_prefix
 
 
@@ -51,6 +58,13 @@ def dev_server(dev_env: dict[str, str], server_workdir: Path) -> Iterator[Server
     """One daphne process serving the project, shared by the end-to-end tests."""
     with running_server(dev_env, server_workdir, "daphne") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def dev_worker(dev_env: dict[str, str], server_workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker for dev_server's jobs."""
+    with running_worker(dev_env, server_workdir) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="session")

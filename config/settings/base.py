@@ -206,3 +206,24 @@ ASSISTANT_SAVE_EVERY = 0.5
 # An answer still "streaming" but untouched this long belonged to a process that died.
 ASSISTANT_STALE_AFTER = 120
 ASSISTANT_HISTORY_TURNS = 20
+
+# Background jobs run on Celery with Redis as the broker. Without a broker
+# (no Redis, or JOBS_BACKEND=inprocess) they run in the server process, in
+# worker threads off the event loop, and start-up says so.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"]
+    if CHANNEL_LAYERS["default"]["BACKEND"] != "channels.layers.InMemoryChannelLayer"
+    else None
+)
+JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or ("celery" if CELERY_BROKER_URL else "inprocess")
+CELERY_TASK_IGNORE_RESULT = True  # job state lives in the Job model, not a result backend
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "relay-jobs")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Jobs report progress at least this often; one silent for JOB_STALE_AFTER seconds
+# belonged to a worker that died and is marked failed.
+JOB_HEARTBEAT = 1.0
+JOB_STALE_AFTER = float(os.environ.get("JOB_STALE_AFTER", "15"))
+# Pause between the steps of the demonstration jobs, so progress is visible.
+JOB_STEP_DELAY = float(os.environ.get("JOB_STEP_DELAY", "0.3"))
+JOB_EXPORT_BATCH = 1000
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")

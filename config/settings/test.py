@@ -1,6 +1,8 @@
 """Test settings: fast hashing, completion frames, and no Redis probing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from core.layers import IN_MEMORY_LAYER
 
@@ -31,3 +33,14 @@ STORAGES = {
 # Serve static files straight from the finders, as in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Jobs run in threads of the test process unless a test starts a Celery worker.
+JOBS_BACKEND = "inprocess"
+JOB_STEP_DELAY = 0.05
+_TMP = Path(tempfile.mkdtemp(prefix="relay-test-"))
+MEDIA_ROOT = _TMP / "media"
+
+# A file, not SQLite's shared-cache memory database: job threads write while tests
+# read, and a file database waits for its lock where shared cache fails at once.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405

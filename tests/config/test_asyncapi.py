@@ -135,3 +135,25 @@ def test_the_assistant_channel_documents_the_streaming_contract(schema: dict[str
         "complete_streaming",
     }
     assert {"handle_assistant_message", "handle_stop_streaming"} <= set(schema["operations"])
+
+
+def test_the_system_channels_document_jobs_notifications_and_echo(schema: dict[str, Any]) -> None:
+    channels = {channel["address"]: channel for channel in schema["channels"].values()}
+
+    assert set(channels["ws/system/"]["messages"]) >= {
+        "system_message",
+        "cancel_job",
+        "broadcast_notification",
+        "job_list",
+        "job_queued",
+        "job_progress",
+        "job_result",
+        "system_notification",
+    }
+    assert set(channels["ws/system/echo/"]["messages"]) >= {
+        "echo_greeting",
+        "text_echo",
+        "json_echo",
+        "binary_echo",
+    }
+    assert "ZLIB" in channels["ws/system/echo/"]["description"]

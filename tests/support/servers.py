@@ -33,6 +33,7 @@ class ServerProcess:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    env: dict[str, str]
 
     @property
     def http_url(self) -> str:
@@ -101,7 +102,7 @@ def running_server(
             server_command(server, port), cwd=BASE_DIR, env=env,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    running = ServerProcess("127.0.0.1", port, process, log_path)
+    running = ServerProcess("127.0.0.1", port, process, log_path, env)
     try:
         wait_until_healthy(running)
         yield running
@@ -126,9 +127,40 @@ def server_env(
     env.update(
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=f"sqlite:///{workdir / 'server.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(workdir / "media"),
         CHANNEL_LAYER_PREFIX=prefix,
+        CELERY_QUEUE=prefix,
         PYTHONUNBUFFERED="1",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
+
+
+@contextmanager
+def running_worker(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker for the server with `env`, on its queue; stopped on exit."""
+    log_path = workdir / f"worker-{free_port()}.log"
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+        "--queues", env["CELERY_QUEUE"], "--loglevel", "info",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while b" ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

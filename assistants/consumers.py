@@ -13,7 +13,6 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 
 from assistants import services
 from assistants.answering import stream_answer
-from assistants.authenticators import AssistantAuthenticator
 from assistants.backends import current_backend
 from assistants.messages import (
     AssistantMessage,
@@ -28,6 +27,7 @@ from assistants.messages import (
     TurnView,
 )
 from assistants.models import Conversation, Turn
+from core.authenticators import SiteAuthenticator
 from core.groups import assistant_conversation_group
 from core.owners import owner_from_scope
 
@@ -51,7 +51,7 @@ class AssistantConsumer(AsyncJsonWebsocketConsumer):
     continue a conversation; without it, the first question starts a new one.
     """
 
-    authenticator_class = AssistantAuthenticator
+    authenticator_class = SiteAuthenticator
     emits = [ConversationState]
 
     conversation_id: Any = None
@@ -60,7 +60,7 @@ class AssistantConsumer(AsyncJsonWebsocketConsumer):
 
     async def post_authentication(self) -> None:
         """Runs once admitted: load the conversation asked for and send it."""
-        user = cast(AssistantAuthenticator, self.authenticator).user
+        user = cast(SiteAuthenticator, self.authenticator).user
         self.owner = owner_from_scope(user, self.scope, self.channel_name)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         wanted = (query.get("conversation") or [None])[0]

@@ -11,13 +11,11 @@ from typing import Literal
 from uuid import UUID
 
 from chanx.messages.base import BaseMessage
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from core.messages import Strict
 
 QUESTION_MAX_LENGTH = 4000
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Client to server

@@ -12,18 +12,14 @@ from datetime import datetime
 from typing import Literal
 
 from chanx.messages.base import BaseMessage
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from core.messages import Strict
 
 MESSAGE_MAX_LENGTH = 2000
 NAME_MAX_LENGTH = 50
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 HISTORY_PAGE_MAX = 100
-
-
-class Strict(BaseModel):
-    """Unknown fields are errors, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # Client to server

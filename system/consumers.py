@@ -11,10 +11,10 @@ from chanx.messages.outgoing import ErrorMessage, PongMessage
 from django.conf import settings
 from rest_framework.permissions import IsAdminUser
 
+from core.authenticators import SiteAuthenticator
 from core.groups import NOTIFICATIONS_GROUP, jobs_group
 from core.owners import owner_from_scope
 from system import notifications, runner, services
-from system.authenticators import SystemAuthenticator
 from system.echo import MAX_FRAME_BYTES, EchoError, echo_binary, echo_text
 from system.messages import (
     BinaryEcho,
@@ -44,13 +44,13 @@ class SystemConsumer(AsyncJsonWebsocketConsumer):
     tab sees them too; `job_list` on connect has every job's state.
     """
 
-    authenticator_class = SystemAuthenticator
+    authenticator_class = SiteAuthenticator
     emits = [JobList, JobProgress, JobResult, SystemNotification]
     watchdog: asyncio.Task[None] | None = None
 
     async def post_authentication(self) -> None:
         """Runs once admitted: join the owner's and everyone's groups, send the job list."""
-        self.auth = cast(SystemAuthenticator, self.authenticator)
+        self.auth = cast(SiteAuthenticator, self.authenticator)
         self.owner = owner_from_scope(self.auth.user, self.scope, self.channel_name)
         await self.join_group(jobs_group(self.owner.key))
         await self.join_group(NOTIFICATIONS_GROUP)

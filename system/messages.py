@@ -14,7 +14,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from chanx.messages.base import BaseMessage
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.messages import Strict
 
 CONTENT_MAX_LENGTH = 100_000
 NOTIFICATION_MAX_LENGTH = 500
@@ -22,10 +24,6 @@ NOTIFICATION_MAX_LENGTH = 500
 TaskType = Literal["analyze", "export_transcript"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Level = Literal["info", "warning", "error"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # ws/system/, client to server

@@ -49,6 +49,16 @@ class ServerProcess:
         return self.http_url
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a process to stop (SIGTERM), and kill it if it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -107,12 +117,7 @@ def running_server(
         wait_until_healthy(running)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def server_env(
@@ -158,9 +163,4 @@ def running_worker(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Po
             time.sleep(0.1)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

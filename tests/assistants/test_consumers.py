@@ -14,6 +14,7 @@ from assistants.consumers import ONE_AT_A_TIME, AssistantConsumer
 from assistants.knowledge import Section
 from assistants.models import Turn
 from tests.support.chat import guest_headers, next_action, next_frame
+from tests.support.openai_standin import CHUNKS, openai_standin
 
 QUIET = frozenset({"complete"})
 
@@ -253,3 +254,33 @@ class TestAssistantConsumer(WebsocketTestCase):
         assert [t["status"] for t in began["payload"]["turns"]][-2:] == ["complete", "streaming"]
         assert ended["payload"]["turns"][-1]["status"] == "complete"
         assert ended["payload"]["turns"][-1]["content"] == "w0 w1 w2 "
+
+
+class TestAssistantOnAnOpenAICompatibleServer(WebsocketTestCase):
+    consumer = AssistantConsumer
+    ws_path = "/ws/assistants/"
+
+    async def test_the_settings_switch_the_assistant_to_the_configured_server(self) -> None:
+        with (
+            openai_standin() as standin,
+            override_settings(
+                ASSISTANT_BACKEND="openai",
+                ASSISTANT_OPENAI_BASE_URL=standin.url,
+                ASSISTANT_OPENAI_MODEL="ok",
+            ),
+        ):
+            client = self.create_communicator()
+            assert (await client.connect())[0]
+            await client.assert_authenticated_status_ok()
+            await next_action(client, "conversation_state", ignore=QUIET)
+            await client.send_json_to(
+                {"action": "assistant_message", "payload": "How do I broadcast to a group?"}
+            )
+            await next_action(client, "streaming_start", ignore=QUIET)
+            chunks = []
+            while (frame := await next_frame(client, ignore=QUIET))["action"] == "streaming":
+                chunks.append(frame["payload"]["content"])
+
+        assert chunks == CHUNKS
+        assert frame["payload"]["status"] == "complete"
+        assert "group_send" in standin.requests[-1]["messages"][0]["content"]

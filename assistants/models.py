@@ -2,23 +2,15 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 
+from core.models import Owned
 
-class Conversation(models.Model):
+
+class Conversation(Owned):
     """One thread of questions and answers."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="assistant_conversations",
-    )
-    # An anonymous visitor's conversations belong to their browser session.
-    guest_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     title = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,11 +2,12 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 
+from core.models import Owned
 
-class Job(models.Model):
+
+class Job(Owned):
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
@@ -17,15 +18,6 @@ class Job(models.Model):
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="jobs",
-    )
-    # An anonymous visitor's jobs belong to their browser session.
-    guest_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     task_type = models.CharField(max_length=40)
     content = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

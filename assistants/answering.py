@@ -45,7 +45,8 @@ async def stream_answer(
     send: Send,
 ) -> None:
     """Stream the answer to `question` into turn `answer_id`, telling the client as it goes."""
-    sections = await sync_to_async(knowledge.search)(question)
+    # The index has its own lock; no need to queue behind database work on the sync thread.
+    sections = await sync_to_async(knowledge.search, thread_sensitive=False)(question)
     sources = [section.as_source() for section in sections]
     await send(
         StreamingStart(

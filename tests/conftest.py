@@ -4,12 +4,13 @@ import os
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any  # tutorial: setup
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client  # tutorial: setup
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
-from chat.presence import memory_store
 from core.layers import redis_answers
 from tests.support.servers import (
     ServerProcess,
@@ -19,12 +20,6 @@ from tests.support.servers import (
     server_env,
 )
 from tests.support.services import require, require_chromium, test_redis_url, unique_prefix
-
-
-@pytest.fixture(autouse=True)
-def empty_presence_registry() -> None:
-    """The in-process presence registry outlives a test's event loop; start each test empty."""
-    memory_store.clear()
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +83,15 @@ def server_pair(
     manage(env, "migrate", "--noinput")
     with running_server(env, workdir) as first, running_server(env, workdir) as second:
         yield first, second
+
+
+# tutorial: setup
+@pytest.fixture
+def asyncapi_schema(client: Client) -> dict[str, Any]:
+    """The AsyncAPI document the server publishes, as JSON."""
+    response = client.get("/asyncapi/schema/")
+    assert response.status_code == 200
+    return dict(response.json())
 
 
 CHROMIUM_ARGS = [

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from chanx.channels.utils import get_websocket_application
 
+from config.asgi import application
 from core.routing import CLOSE_UNKNOWN_ENDPOINT, UnknownPathGuard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/chat/", "/ws/chat/lobby/extra/", "/other/"])
 async def test_a_path_no_app_routes_is_accepted_then_closed_with_4404(path: str) -> None:
-    communicator = WebsocketCommunicator(get_websocket_application(), path)
+    communicator = WebsocketCommunicator(application, path)
 
     connected, _ = await communicator.connect()
 

@@ -2,10 +2,12 @@
 # Both create .venv, install the pinned requirements and set up what they need.
 
 PY := .venv/bin/python
+# Python for the commands that run before .venv exists.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench checkpoints checkpoints-verify clean
 
 run:
 	@scripts/setup runtime
@@ -22,10 +24,19 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
+# tutorial: assistants
 bench:
 	@scripts/setup dev
 	@scripts/with-redis $(PY) -m bench.assistant_lag
-	@$(PY) -m bench.export_memory
+	@$(PY) -m bench.export_memory  # tutorial: system
+
+# Local branches cp0..cp5, one per part of the tutorial (docs/tutorial/), cut from main.
+checkpoints:
+	@$(PYTHON) -m tutorial.checkpoints build
+
+# Prove every checkpoint installs, migrates, runs and passes its own tests (CI runs this).
+checkpoints-verify:
+	@$(PYTHON) -m tutorial.checkpoints verify --source HEAD
 
 format:
 	@scripts/setup dev

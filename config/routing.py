@@ -1,26 +1,24 @@
 """
 WebSocket URL tree: each app owns its router, composed here under /ws/.
 
-    /ws/chat/<room_name>/   chat rooms
-    /ws/assistants/         the assistant
-    /ws/system/             echo, jobs and notifications
-
 Any other path is closed with 4404 (see core.routing.UnknownPathGuard).
 """
 
 from channels.routing import URLRouter
-from chanx.channels.routing import include, path
+from chanx.channels.routing import include, path  # tutorial: setup
 
 ws_router = URLRouter(
     [
-        path("chat/", include("chat.routing")),
-        path("assistants/", include("assistants.routing")),
-        path("system/", include("system.routing")),
+        # One line per app: its own routing module, under its own prefix.
+        path("chat/", include("chat.routing")),  # tutorial: chat
+        path("assistants/", include("assistants.routing")),  # tutorial: assistants
+        path("system/", include("system.routing")),  # tutorial: system
     ]
 )
 
 router = URLRouter(
     [
-        path("ws/", include(ws_router)),
+        # Every WebSocket endpoint lives under /ws/.
+        path("ws/", include(ws_router)),  # tutorial: setup
     ]
 )

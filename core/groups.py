@@ -6,25 +6,30 @@ shorter than 100 characters; every name built here stays within that.
 """
 
 
+# tutorial: chat
 def chat_room_group(room_name: str) -> str:
     """Everyone connected to chat room `room_name`."""
     return f"chat.room.{room_name}"
 
 
+# tutorial: chat
 def user_group(user_id: int) -> str:
     """Every open connection of one signed-in user, whatever it is connected to."""
     return f"user.{user_id}"
 
 
+# tutorial: assistants
 def assistant_conversation_group(conversation_id: object) -> str:
     """Every open connection showing one assistant conversation (all its tabs)."""
     return f"assistant.conversation.{conversation_id}"
 
 
+# tutorial: system
 def jobs_group(owner_key: str) -> str:
     """Every /ws/system/ connection of one owner (see core.owners.Owner.key)."""
     return f"system.jobs.{owner_key}"
 
 
+# tutorial: system
 NOTIFICATIONS_GROUP = "system.notifications"
 """Every /ws/system/ connection, on every server process."""

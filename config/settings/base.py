@@ -40,11 +40,11 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
-    "chanx.channels",
+    "chanx.channels",  # tutorial: setup
     "core",
-    "chat",
-    "assistants",
-    "system",
+    "chat",  # tutorial: chat
+    "assistants",  # tutorial: assistants
+    "system",  # tutorial: system
 ]
 
 MIDDLEWARE = [
@@ -115,8 +115,8 @@ ASYNCAPI_ASSETS_DIR = NODE_MODULES / "@asyncapi" / "react-component"
 VENDOR_ASSETS = {
     "vendor/asyncapi": ASYNCAPI_ASSETS_DIR / "browser" / "standalone",
     "vendor/asyncapi/styles": ASYNCAPI_ASSETS_DIR / "styles",
-    "vendor/marked": NODE_MODULES / "marked" / "lib",
-    "vendor/dompurify": NODE_MODULES / "dompurify" / "dist",
+    "vendor/marked": NODE_MODULES / "marked" / "lib",  # tutorial: assistants
+    "vendor/dompurify": NODE_MODULES / "dompurify" / "dist",  # tutorial: assistants
 }
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 STATICFILES_DIRS += [(prefix, path) for prefix, path in VENDOR_ASSETS.items() if path.is_dir()]
@@ -149,6 +149,7 @@ REST_FRAMEWORK = {
     ],
 }
 
+# tutorial: setup
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": "Relay real-time API",
     "ASYNCAPI_DESCRIPTION": (
@@ -177,6 +178,7 @@ LOGGING = {
     },
 }
 
+# tutorial: chat
 # Chat presence: a connection that misses heartbeats for CHAT_PRESENCE_TTL
 # seconds is dropped, so a killed server's users leave within TTL + HEARTBEAT.
 CHAT_PRESENCE_TTL = int(os.environ.get("CHAT_PRESENCE_TTL", "30"))
@@ -188,6 +190,7 @@ CHAT_TYPING_INTERVAL = 2.0
 CHAT_RESUME_LIMIT = 1000
 CHAT_HISTORY_PAGE = 50
 
+# tutorial: assistants
 # The assistant. Offline by default: it answers from the documentation below.
 # ASSISTANT_BACKEND=openai (implied by OPENAI_API_KEY or OPENAI_BASE_URL) uses any
 # OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio...
@@ -207,6 +210,7 @@ ASSISTANT_SAVE_EVERY = 0.5
 ASSISTANT_STALE_AFTER = 120
 ASSISTANT_HISTORY_TURNS = 20
 
+# tutorial: system
 # Background jobs run on Celery with Redis as the broker. Without a broker
 # (no Redis, or JOBS_BACKEND=inprocess) they run in the server process, in
 # worker threads off the event loop, and start-up says so.

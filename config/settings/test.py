@@ -7,7 +7,7 @@ from pathlib import Path
 from core.layers import IN_MEMORY_LAYER
 
 from .base import *  # noqa: F403
-from .base import CHANX, env_list
+from .base import env_list
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -23,8 +23,9 @@ CHANNEL_LAYERS = {"default": IN_MEMORY_LAYER}
 CHANNEL_LAYER_SUMMARY = "channel layer: in-memory (test settings)"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
+# tutorial: setup
 # Tests await the `complete` frame chanx sends after each handled message.
-CHANX = {**CHANX, "SEND_COMPLETION": True}
+CHANX = {**CHANX, "SEND_COMPLETION": True}  # noqa: F405
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -35,8 +36,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Jobs run in threads of the test process unless a test starts a Celery worker.
-JOBS_BACKEND = "inprocess"
-JOB_STEP_DELAY = 0.05
+JOBS_BACKEND = "inprocess"  # tutorial: system
+JOB_STEP_DELAY = 0.05  # tutorial: system
 _TMP = Path(tempfile.mkdtemp(prefix="relay-test-"))
 MEDIA_ROOT = _TMP / "media"
 

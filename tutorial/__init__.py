@@ -1,0 +1,1 @@
+"""The tutorial's checkpoints, derived from this tree (see checkpoints.toml)."""

@@ -13,7 +13,8 @@ from assistants.backends import BackendError, HistoryItem
 from assistants.consumers import ONE_AT_A_TIME, AssistantConsumer
 from assistants.knowledge import Section
 from assistants.models import Turn
-from tests.support.chat import guest_headers, next_action, next_frame
+from tests.support.chat import next_action, next_frame
+from tests.support.credentials import guest_headers
 from tests.support.openai_standin import CHUNKS, openai_standin
 
 QUIET = frozenset({"complete"})

@@ -21,9 +21,8 @@ from tests.support.chat import (
     chat_frame,
     next_action,
     next_frame,
-    session_headers,
-    token_headers,
 )
+from tests.support.credentials import session_headers, token_headers
 from tests.support.services import redis_test_layer, require_redis
 
 GUEST = Participant(key="guest:seed", name="Seeder", guest=True)

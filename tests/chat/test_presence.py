@@ -11,7 +11,8 @@ from django.test import override_settings
 from chat.consumers import ChatConsumer
 from chat.participants import Participant
 from chat.presence import MemoryPresenceStore, PresenceStore, RedisPresenceStore
-from tests.support.chat import chat_frame, next_action, next_frame, session_headers
+from tests.support.chat import chat_frame, next_action, next_frame
+from tests.support.credentials import session_headers
 from tests.support.services import require_redis, unique_prefix
 
 ALICE = Participant(key="user:1", name="alice", guest=False, user_id=1)

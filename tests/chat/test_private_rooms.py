@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from chat import services
 from chat.consumers import ChatConsumer
 from chat.models import Membership
-from tests.support.chat import chat_frame, next_action, next_frame, session_headers, token_headers
+from tests.support.chat import chat_frame, next_action, next_frame
+from tests.support.credentials import session_headers, token_headers
 
 
 class TestPrivateRooms(WebsocketTestCase):

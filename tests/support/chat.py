@@ -3,8 +3,6 @@
 from typing import Any
 
 from chanx.channels.testing import DjangoWebsocketCommunicator
-from django.contrib.auth.models import User
-from django.test import Client
 
 # Frames that arrive on their own schedule; most tests look past them.
 CHATTER = frozenset({"complete", "presence_joined", "presence_left", "user_typing"})
@@ -39,30 +37,3 @@ async def assert_nothing_pending(communicator: DjangoWebsocketCommunicator) -> N
     """Ping and get pong as the next frame that matters: nothing else was queued."""
     await communicator.send_json_to({"action": "ping"})
     assert await next_frame(communicator) == {"action": "pong", "payload": None}
-
-
-def session_headers(user: User) -> list[tuple[bytes, bytes]]:
-    """Handshake headers of a browser signed in as `user`."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"].value
-    return [(b"cookie", f"sessionid={cookie}".encode())]
-
-
-def token_headers(user: User) -> list[tuple[bytes, bytes]]:
-    from rest_framework.authtoken.models import Token
-
-    token, _ = Token.objects.get_or_create(user=user)
-    return [(b"authorization", f"Token {token.key}".encode())]
-
-
-def guest_headers(guest_id: str = "guest-browser") -> list[tuple[bytes, bytes]]:
-    """Handshake headers of an anonymous browser whose session carries a guest id."""
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from core.guests import GUEST_SESSION_KEY
-
-    session = SessionStore()
-    session[GUEST_SESSION_KEY] = guest_id
-    session.save()
-    return [(b"cookie", f"sessionid={session.session_key}".encode())]

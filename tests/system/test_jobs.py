@@ -13,7 +13,8 @@ from chat import services as chat_services
 from chat.participants import Participant
 from system.consumers import SystemConsumer
 from system.models import Job
-from tests.support.chat import guest_headers, next_frame, session_headers
+from tests.support.chat import next_frame
+from tests.support.credentials import guest_headers, session_headers
 
 QUIET = frozenset({"complete"})
 

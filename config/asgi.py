@@ -1,9 +1,9 @@
 """
 ASGI entry point for daphne, uvicorn and `manage.py runserver`.
 
-HTTP goes to Django; WebSockets pass the origin policy, then the session
-and user middleware, then the URL tree in config/routing.py (unrouted paths
-are closed with 4404).
+HTTP goes to Django; WebSockets pass the origin policy, the frame size
+limit, then the session and user middleware, then the URL tree in
+config/routing.py (unrouted paths are closed with 4404).
 """
 
 import os
@@ -18,6 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 django_asgi_app = get_asgi_application()
 
 from config.routing import router  # noqa: E402
+from core.frames import FrameSizeLimit  # noqa: E402
 from core.origins import origin_validator  # noqa: E402
 from core.routing import UnknownPathGuard  # noqa: E402
 from core.startup import log_startup_summary  # noqa: E402
@@ -25,7 +26,9 @@ from core.startup import log_startup_summary  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": origin_validator(AuthMiddlewareStack(UnknownPathGuard(router))),
+        "websocket": origin_validator(
+            FrameSizeLimit(AuthMiddlewareStack(UnknownPathGuard(router)))
+        ),
     }
 )
 

@@ -138,6 +138,11 @@ CHANNEL_LAYERS, CHANNEL_LAYER_SUMMARY = channel_layer_config(
 # header is not from a browser and is allowed; see README "Origin policy".
 WEBSOCKET_ALLOWED_ORIGINS = env_list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS")
 
+# No endpoint parses a frame larger than this (see core.frames): above the
+# largest frame any endpoint accepts (the echo's 512 KiB), below daphne's own
+# 1 MiB protocol limit.
+WEBSOCKET_MAX_FRAME_BYTES = int(os.environ.get("WEBSOCKET_MAX_FRAME_BYTES", str(768 * 1024)))
+
 REST_FRAMEWORK = {
     # Token first: a request with no credentials gets 401 and a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,7 +5,6 @@ from typing import Any, cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
@@ -28,6 +27,7 @@ from assistants.messages import (
 )
 from assistants.models import Conversation, Turn
 from core.authenticators import SiteAuthenticator
+from core.consumers import SiteConsumer
 from core.groups import assistant_conversation_group
 from core.owners import owner_from_scope
 
@@ -45,13 +45,12 @@ def turn_view(turn: Turn) -> TurnView:
     )
 
 
-class AssistantConsumer(AsyncJsonWebsocketConsumer):
+class AssistantConsumer(SiteConsumer):
     """
     The assistant, at ws/assistants/. Connect with `?conversation=<id>` to
     continue a conversation; without it, the first question starts a new one.
     """
 
-    authenticator_class = SiteAuthenticator
     emits = [ConversationState]
 
     conversation_id: Any = None
@@ -60,6 +59,7 @@ class AssistantConsumer(AsyncJsonWebsocketConsumer):
 
     async def post_authentication(self) -> None:
         """Runs once admitted: load the conversation asked for and send it."""
+        await super().post_authentication()
         user = cast(SiteAuthenticator, self.authenticator).user
         self.owner = owner_from_scope(user, self.scope, self.channel_name)
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))

@@ -8,7 +8,6 @@ from typing import Any, cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -40,14 +39,15 @@ from chat.messages import (
 )
 from chat.participants import Participant, participant_for
 from chat.presence import presence_heartbeat, presence_store, presence_ttl
-from core.groups import chat_room_group, user_group
+from core.consumers import SiteConsumer
+from core.groups import chat_room_group
 from core.guests import guest_id_from_scope
 
 CLOSE_FORBIDDEN = 4403
 logger = logging.getLogger("relay.chat")
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(SiteConsumer):
     """
     One connection to one chat room, at ws/chat/{room_name}/.
 
@@ -75,6 +75,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def post_authentication(self) -> None:
         """Runs once the authenticator admitted the connection: join, catch up, announce."""
+        await super().post_authentication()
         self.room_name = self.url_params["room_name"]
         self.user = cast(ChatAuthenticator, self.authenticator).user
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
@@ -88,8 +89,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # Join before reading the backlog: whatever commits after the read
         # arrives live, and the cursor drops what both paths deliver.
         await self.join_group(chat_room_group(self.room_name))
-        if self.participant.user_id is not None:
-            await self.join_group(user_group(self.participant.user_id))
         await self.send_backlog((query.get("last_seq") or [None])[0])
         await self.enter_presence()
 

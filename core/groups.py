@@ -6,16 +6,25 @@ shorter than 100 characters; every name built here stays within that.
 """
 
 
+def user_group(user_id: int) -> str:
+    """Every open connection of one signed-in user, whatever it is connected to."""
+    return f"user.{user_id}"
+
+
+def session_group(session_fingerprint: str) -> str:
+    """Every connection opened with one browser session (see core.credentials)."""
+    return f"session.{session_fingerprint}"
+
+
+def token_group(token_fingerprint: str) -> str:
+    """Every connection opened with one API token (see core.credentials)."""
+    return f"token.{token_fingerprint}"
+
+
 # tutorial: chat
 def chat_room_group(room_name: str) -> str:
     """Everyone connected to chat room `room_name`."""
     return f"chat.room.{room_name}"
-
-
-# tutorial: chat
-def user_group(user_id: int) -> str:
-    """Every open connection of one signed-in user, whatever it is connected to."""
-    return f"user.{user_id}"
 
 
 # tutorial: assistants

@@ -4,7 +4,6 @@ import asyncio
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
@@ -12,6 +11,7 @@ from django.conf import settings
 from rest_framework.permissions import IsAdminUser
 
 from core.authenticators import SiteAuthenticator
+from core.consumers import SiteConsumer
 from core.groups import NOTIFICATIONS_GROUP, jobs_group
 from core.owners import owner_from_scope
 from system import notifications, runner, services
@@ -37,19 +37,19 @@ from system.messages import (
 CLOSE_TOO_BIG = 4009
 
 
-class SystemConsumer(AsyncJsonWebsocketConsumer):
+class SystemConsumer(SiteConsumer):
     """
     Background jobs and notifications, at ws/system/. A job's progress and
     result reach every connection of its owner, so a reconnect or a second
     tab sees them too; `job_list` on connect has every job's state.
     """
 
-    authenticator_class = SiteAuthenticator
     emits = [JobList, JobProgress, JobResult, SystemNotification]
     watchdog: asyncio.Task[None] | None = None
 
     async def post_authentication(self) -> None:
         """Runs once admitted: join the owner's and everyone's groups, send the job list."""
+        await super().post_authentication()
         self.auth = cast(SiteAuthenticator, self.authenticator)
         self.owner = owner_from_scope(self.auth.user, self.scope, self.channel_name)
         await self.join_group(jobs_group(self.owner.key))
@@ -128,7 +128,7 @@ class SystemConsumer(AsyncJsonWebsocketConsumer):
         await super().websocket_disconnect(message)
 
 
-class EchoConsumer(AsyncJsonWebsocketConsumer):
+class EchoConsumer(SiteConsumer):
     """
     Echo, at ws/system/echo/: greets on connect, then answers every frame.
     A text frame gets `text_echo` ("System: " + the text); a JSON text frame
@@ -144,6 +144,7 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
 
     async def post_authentication(self) -> None:
         """Runs once the connection is established: greet."""
+        await super().post_authentication()
         greeting = Greeting(message="Connection established.", max_frame_bytes=MAX_FRAME_BYTES)
         await self.send_message(EchoGreeting(payload=greeting))
 
@@ -151,6 +152,8 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         """Every frame, text or binary, comes here instead of chanx's JSON routing."""
+        if not await self.admitted():
+            return
         size = len(bytes_data) if bytes_data is not None else len((text_data or "").encode())
         if size > MAX_FRAME_BYTES:
             detail = f"Frame of {size} bytes is over the {MAX_FRAME_BYTES}-byte limit."

@@ -143,6 +143,20 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS")
 # 1 MiB protocol limit.
 WEBSOCKET_MAX_FRAME_BYTES = int(os.environ.get("WEBSOCKET_MAX_FRAME_BYTES", str(768 * 1024)))
 
+# tutorial: setup
+# How fast clients may send frames (see core.ratelimit), in the syntax of the
+# `limits` package. The per-user count is shared by every server process
+# through Redis when the channel layer is Redis.
+WEBSOCKET_RATE_PER_CONNECTION = os.environ.get("WEBSOCKET_RATE_PER_CONNECTION", "100/10 seconds")
+WEBSOCKET_RATE_PER_USER = os.environ.get("WEBSOCKET_RATE_PER_USER", "600/minute")
+WEBSOCKET_RATE_STRIKES = os.environ.get("WEBSOCKET_RATE_STRIKES", "50/minute")
+WEBSOCKET_RATE_NAMESPACE = os.environ.get("CHANNEL_LAYER_PREFIX", "relay")
+WEBSOCKET_RATE_STORAGE = (
+    "async+memory://"
+    if CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    else "async+" + CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"]
+)
+
 REST_FRAMEWORK = {
     # Token first: a request with no credentials gets 401 and a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -66,6 +66,7 @@ def test_a_corrupt_or_truncated_compressed_frame_is_refused(frame: bytes) -> Non
 
 async def greeted(server: ServerProcess) -> ClientConnection:
     ws = await connect(f"{server.ws_url}/ws/system/echo/", max_size=4 * MAX_FRAME_BYTES)
+    assert json.loads(await ws.recv())["action"] == "authentication"
     greeting = json.loads(await ws.recv())
     assert greeting["action"] == "echo_connected"
     assert greeting["payload"]["message"] == "Connection established."

@@ -1,0 +1,117 @@
+"""A socket ends with the session, token or account it was opened with."""
+
+from typing import Any
+
+import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from chanx.core.decorators import ws_handler
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
+from django.contrib.auth.models import User
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from core.consumers import SiteConsumer
+from core.credentials import CLOSE_SIGNED_OUT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class ProbeConsumer(SiteConsumer):
+    @ws_handler
+    async def handle_ping(self, _message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+
+APP = AuthMiddlewareStack(ProbeConsumer.as_asgi())
+
+
+async def signed_in_browser(user: User) -> Client:
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    return client
+
+
+async def connect(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(APP, "/ws/probe/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["action"] == "authentication"
+    return communicator
+
+
+def cookie(client: Client) -> list[tuple[bytes, bytes]]:
+    return [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+
+
+async def ended(communicator: WebsocketCommunicator) -> tuple[dict[str, Any], int]:
+    """The error frame that explains the close, and the close code."""
+    frame = await communicator.receive_json_from()
+    closed = await communicator.receive_output()
+    assert closed["type"] == "websocket.close"
+    return frame, closed["code"]
+
+
+async def still_open(communicator: WebsocketCommunicator) -> bool:
+    await communicator.send_json_to({"action": "ping"})
+    return bool((await communicator.receive_json_from())["action"] == "pong")
+
+
+@pytest.fixture
+async def alice() -> User:
+    return await User.objects.acreate(username="alice")
+
+
+async def test_logging_out_closes_the_sockets_of_that_session_only(alice: User) -> None:
+    laptop, phone = await signed_in_browser(alice), await signed_in_browser(alice)
+    on_laptop, on_phone = await connect(cookie(laptop)), await connect(cookie(phone))
+
+    await database_sync_to_async(laptop.logout)()
+
+    frame, code = await ended(on_laptop)
+    assert frame == {"action": "error", "payload": {"detail": "You logged out."}}
+    assert code == CLOSE_SIGNED_OUT
+    assert await still_open(on_phone)
+    await on_phone.disconnect()
+
+
+async def test_revoking_a_token_closes_the_sockets_opened_with_it(alice: User) -> None:
+    token = await Token.objects.acreate(user=alice)
+    script = await connect([(b"authorization", f"Token {token.key}".encode())])
+    browser = await connect(cookie(await signed_in_browser(alice)))
+
+    await token.adelete()
+
+    frame, code = await ended(script)
+    assert frame["payload"] == {"detail": "This API token was revoked."}
+    assert code == CLOSE_SIGNED_OUT
+    assert await still_open(browser)
+    await browser.disconnect()
+
+
+async def test_deactivating_an_account_closes_all_its_sockets(alice: User) -> None:
+    token = await Token.objects.acreate(user=alice)
+    sockets = [
+        await connect(cookie(await signed_in_browser(alice))),
+        await connect([(b"authorization", f"Token {token.key}".encode())]),
+    ]
+
+    alice.is_active = False
+    await alice.asave()
+
+    for socket in sockets:
+        frame, code = await ended(socket)
+        assert frame["payload"] == {"detail": "This account is deactivated."}
+        assert code == CLOSE_SIGNED_OUT
+
+
+async def test_an_anonymous_socket_is_left_alone_when_someone_logs_out(alice: User) -> None:
+    browser = await signed_in_browser(alice)
+    anonymous = await connect([])
+
+    await database_sync_to_async(browser.logout)()
+
+    assert await still_open(anonymous)
+    await anonymous.disconnect()

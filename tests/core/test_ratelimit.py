@@ -1,0 +1,104 @@
+"""Clients that send too fast are told to wait; those that keep on are disconnected."""
+
+from typing import Any
+
+import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from chanx.core.decorators import ws_handler
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
+from django.contrib.auth.models import User
+from django.test import override_settings
+
+from core.consumers import SiteConsumer
+from core.ratelimit import CLOSE_RATE_LIMITED
+from tests.support.credentials import session_headers
+from tests.support.services import require_redis, unique_prefix
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class ProbeConsumer(SiteConsumer):
+    @ws_handler
+    async def handle_ping(self, _message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+
+APP = AuthMiddlewareStack(ProbeConsumer.as_asgi())
+
+
+def limits(**rates: str) -> override_settings:
+    """Rate-limit settings for one test, counted under a key prefix of its own."""
+    return override_settings(
+        WEBSOCKET_RATE_PER_CONNECTION=rates.get("per_connection", "1000/minute"),
+        WEBSOCKET_RATE_PER_USER=rates.get("per_user", "1000/minute"),
+        WEBSOCKET_RATE_STRIKES=rates.get("strikes", "1000/minute"),
+        WEBSOCKET_RATE_STORAGE=rates.get("storage", "async+memory://"),
+        WEBSOCKET_RATE_NAMESPACE=unique_prefix(),
+    )
+
+
+async def connect(headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(APP, "/ws/probe/", headers=headers or [])
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from())["action"] == "authentication"
+    return communicator
+
+
+async def ping(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    """The answer to a ping: `pong` (then chanx's `complete`), or an `error`."""
+    await communicator.send_json_to({"action": "ping"})
+    frame: dict[str, Any] = await communicator.receive_json_from()
+    if frame["action"] == "pong":
+        assert (await communicator.receive_json_from())["action"] == "complete"
+    return frame
+
+
+async def test_a_connection_over_its_rate_is_told_when_to_retry_and_stays_open() -> None:
+    with limits(per_connection="3/minute"):
+        client = await connect()
+        answers = [await ping(client) for _ in range(4)]
+
+    assert [a["action"] for a in answers] == ["pong", "pong", "pong", "error"]
+    refusal = answers[-1]["payload"]
+    assert refusal["code"] == "rate_limited"
+    assert 0 < refusal["retry_after"] <= 60
+    assert client.output_queue.empty()
+    await client.disconnect()
+
+
+async def test_a_connection_that_keeps_sending_after_being_told_is_closed_with_4429() -> None:
+    with limits(per_connection="2/minute", strikes="3/minute"):
+        client = await connect()
+        answers = [(await ping(client))["action"] for _ in range(5)]
+        await client.send_json_to({"action": "ping"})
+        final = await client.receive_json_from()
+        closed = await client.receive_output()
+
+    assert answers == ["pong", "pong", "error", "error", "error"]
+    assert final["payload"]["code"] == "rate_limited"
+    assert closed == {
+        "type": "websocket.close",
+        "code": CLOSE_RATE_LIMITED,
+        "reason": "Too many messages",
+    }
+
+
+async def test_the_per_user_rate_counts_every_connection_of_the_user_on_every_process() -> None:
+    redis_url = require_redis()
+    alice = await User.objects.acreate(username="alice")
+    bob = await User.objects.acreate(username="bob")
+
+    with limits(per_user="4/minute", storage=f"async+{redis_url}"):
+        tab_one = await connect(await database_sync_to_async(session_headers)(alice))
+        tab_two = await connect(await database_sync_to_async(session_headers)(alice))
+        bobs = await connect(await database_sync_to_async(session_headers)(bob))
+        alices = [(await ping(tab))["action"] for tab in (tab_one, tab_two) * 3]
+        bob_answers = [(await ping(bobs))["action"] for _ in range(4)]
+
+    assert alices == ["pong", "pong", "pong", "pong", "error", "error"]
+    assert bob_answers == ["pong"] * 4
+    for client in (tab_one, tab_two, bobs):
+        await client.disconnect()

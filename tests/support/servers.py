@@ -65,8 +65,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(server: Server, port: int) -> list[str]:
-    app = "config.asgi:application"
+def server_command(server: Server, port: int, app: str = "config.asgi:application") -> list[str]:
     if server == "daphne":
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
     return [
@@ -102,14 +101,17 @@ def wait_until_healthy(server: ServerProcess) -> None:
 
 @contextmanager
 def running_server(
-    env: dict[str, str], workdir: Path, server: Server = "daphne"
+    env: dict[str, str],
+    workdir: Path,
+    server: Server = "daphne",
+    app: str = "config.asgi:application",
 ) -> Iterator[ServerProcess]:
     """Start a server with `env` (settings, database, Redis), stop it on exit."""
     port = free_port()
     log_path = workdir / f"{server}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            server_command(server, port), cwd=BASE_DIR, env=env,
+            server_command(server, port, app), cwd=BASE_DIR, env=env,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     running = ServerProcess("127.0.0.1", port, process, log_path, env)

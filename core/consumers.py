@@ -1,5 +1,7 @@
 """The base of every WebSocket endpoint."""
 
+import logging
+from contextlib import suppress
 from functools import cached_property
 from typing import Any
 
@@ -13,6 +15,9 @@ from core.groups import session_group, token_group, user_group
 from core.guests import guest_id_from_scope
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
+CLOSE_INTERNAL_ERROR = 1011
+logger = logging.getLogger("relay.consumers")
+
 
 class SiteConsumer(AsyncJsonWebsocketConsumer):
     """
@@ -24,6 +29,19 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     """
 
     authenticator_class = SiteAuthenticator
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """
+        A consumer that fails (its channel layer unreachable, say) closes its
+        socket with 1011 rather than leaving it open and deaf: the client
+        reconnects and resumes.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            logger.exception("Consumer at %s failed; closing with 1011", scope.get("path"))
+            with suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
 
     @cached_property
     def rate_limiter(self) -> FrameRateLimiter:

@@ -1,0 +1,152 @@
+"""
+Who may do what: every action of every endpoint in the AsyncAPI document,
+for an anonymous client, a guest, a member, a signed-in non-member and
+staff. The actions come from the document, so a new one fails this test
+until its row of expected outcomes is written down here.
+"""
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.test import Client
+
+from chat.services import create_private_room
+from config.asgi import application
+from system.models import Job
+from tests.support.asyncapi import endpoints
+from tests.support.credentials import guest_headers, token_headers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROLES = ("anonymous", "guest", "member", "non-member", "staff")
+# Where each endpoint is tried: an endpoint missing here fails the test.
+PLACES = {
+    "chat": {"public room": "/ws/chat/lobby/", "private room": "/ws/chat/vault/"},
+    "assistant": {"": "/ws/assistants/"},
+    "system": {"": "/ws/system/"},
+    "echo": {"": "/ws/system/echo/"},
+}
+SAMPLES: dict[str, Any] = {
+    "new_chat_message": {"message": "hello"},
+    "load_history": {"before_seq": 1},
+    "typing": None,
+    "ping": None,
+    "assistant_message": "How do I run the tests?",
+    "stop_streaming": None,
+    "system_message": {"task_type": "analyze", "content": "some words"},
+    "cancel_job": {"job_id": "00000000-0000-4000-8000-00000000000a"},  # the member's
+    "broadcast_notification": {"message": "maintenance at noon"},
+}
+PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def private(outcome: str) -> dict[str, str]:
+    return {**PRIVATE, "member": outcome}
+
+
+# (endpoint, place, action) -> role -> the first frame that answers it, "-" for
+# none (handled silently), or the close code the connection was refused with.
+EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
+    ("chat", "public room", "new_chat_message"): everyone("message_accepted"),
+    ("chat", "public room", "load_history"): everyone("chat_history"),
+    ("chat", "public room", "typing"): everyone("-"),
+    ("chat", "public room", "ping"): everyone("pong"),
+    ("chat", "private room", "new_chat_message"): private("message_accepted"),
+    ("chat", "private room", "load_history"): private("chat_history"),
+    ("chat", "private room", "typing"): private("-"),
+    ("chat", "private room", "ping"): private("pong"),
+    ("assistant", "", "assistant_message"): everyone("streaming_start"),
+    ("assistant", "", "stop_streaming"): everyone("error"),
+    ("assistant", "", "ping"): everyone("pong"),
+    ("system", "", "system_message"): everyone("job_queued"),
+    ("system", "", "cancel_job"): {**everyone("error"), "member": "job_result"},
+    ("system", "", "broadcast_notification"): {**everyone("error"), "staff": "system_notification"},
+    ("system", "", "ping"): everyone("pong"),
+}
+# The frame that ends each endpoint's greeting, and frames that arrive on their
+# own schedule rather than in answer to an action.
+GREETINGS = {"chat": "chat_history", "assistants": "conversation_state", "system": "job_list"}
+UNPROMPTED = {"presence_joined", "presence_left", "presence_state", "conversation_state",
+              "job_progress"}  # fmt: skip
+
+
+@pytest.fixture
+def headers() -> dict[str, list[tuple[bytes, bytes]]]:
+    member = User.objects.create_user("member")
+    outsider = User.objects.create_user("outsider")
+    staff = User.objects.create_user("staff", is_staff=True)
+    create_private_room(owner=member, name="vault", member_usernames=[])
+    Job.objects.create(id=SAMPLES["cancel_job"]["job_id"], owner=member, task_type="analyze",
+                       content="queued, never started")  # fmt: skip
+    return {
+        "anonymous": [],
+        "guest": guest_headers("matrix-guest"),
+        "member": token_headers(member),
+        "non-member": token_headers(outsider),
+        "staff": token_headers(staff),
+    }
+
+
+async def outcome(path: str, headers: list[tuple[bytes, bytes]], action: str) -> str:
+    """What answers `action` at `path` for a client with `headers`."""
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    await communicator.connect()
+    authentication = await communicator.receive_json_from()
+    if authentication["payload"]["status_code"] != 200:
+        closed = await communicator.receive_output()
+        return str(closed["code"])
+    greeting = GREETINGS[path.split("/")[2]]
+    while (await communicator.receive_json_from())["action"] != greeting:
+        pass
+    frame: dict[str, Any] = {"action": action}
+    if SAMPLES[action] is not None:
+        frame["payload"] = SAMPLES[action]
+    await communicator.send_json_to(frame)
+    answer = await first_answer(communicator)
+    await communicator.disconnect()
+    return answer
+
+
+async def first_answer(communicator: WebsocketCommunicator) -> str:
+    """
+    The first frame that answers the action. Handlers answer before chanx's
+    `complete`; answers sent through a group (a job, a broadcast) may come
+    just after it, so a handler that said nothing gets a moment more.
+    """
+    completed = False
+    while not (completed and await communicator.receive_nothing(timeout=0.5)):
+        frame = await communicator.receive_json_from()
+        if frame["action"] == "complete":
+            completed = True
+        elif frame["action"] not in UNPROMPTED:
+            return str(frame["action"])
+    return "-"
+
+
+async def test_every_action_of_every_endpoint_has_its_expected_outcome_for_every_role(
+    headers: dict[str, list[tuple[bytes, bytes]]], client: Client
+) -> None:
+    response = await database_sync_to_async(client.get)("/asyncapi/schema/")
+    documented = endpoints(response.json())
+    missing = [
+        (e.name, place, action)
+        for e in documented
+        for place in PLACES.get(e.name, {"?": ""})
+        for action in e.actions
+        if (e.name, place, action) not in EXPECTED
+    ]
+    assert missing == [], "write down who may do these"
+
+    actual = {
+        key: {role: await outcome(PLACES[key[0]][key[1]], headers[role], key[2]) for role in ROLES}
+        for key in EXPECTED
+    }
+
+    assert actual == EXPECTED

@@ -92,6 +92,13 @@ class Manifest:
                 owner = position
         return owner
 
+    def in_checkpoint(self, path: str, upto: int) -> bool:
+        """Whether `path` is in checkpoint `upto`; a file no step claims is an error."""
+        owner = self.step_of(path)
+        if owner is None:
+            raise ValueError(f"{path} belongs to no tutorial step (see {MANIFEST.name})")
+        return owner <= upto
+
     def is_composition(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.composition)
 
@@ -150,10 +157,7 @@ def checkpoint(files: Mapping[str, bytes], upto: int, manifest: Manifest) -> dic
     """Path -> content of checkpoint `upto`, from the whole tree's files."""
     selected: dict[str, bytes] = {}
     for path, content in files.items():
-        owner = manifest.step_of(path)
-        if owner is None:
-            raise ValueError(f"{path} belongs to no tutorial step (see {MANIFEST.name})")
-        if owner > upto:
+        if not manifest.in_checkpoint(path, upto):
             continue
         if manifest.is_composition(path):
             content = cut(content.decode(), upto, manifest).encode()
@@ -242,10 +246,7 @@ def build(
             stream += f"from :{position}\n".encode()
         stream += b"deleteall\n"
         for path in sorted(blob_ids):
-            owner = manifest.step_of(path)
-            if owner is None:
-                raise ValueError(f"{path} belongs to no tutorial step (see {MANIFEST.name})")
-            if owner > position:
+            if not manifest.in_checkpoint(path, position):
                 continue
             if manifest.is_composition(path):
                 data = cut(contents[blob_ids[path]].decode(), position, manifest).encode()

@@ -3,29 +3,16 @@
 from typing import Any
 
 import pytest
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from chanx.core.decorators import ws_handler
-from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import PongMessage
 from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from core.consumers import SiteConsumer
 from core.credentials import CLOSE_SIGNED_OUT
+from tests.support.probe import PROBE
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class ProbeConsumer(SiteConsumer):
-    @ws_handler
-    async def handle_ping(self, _message: PingMessage) -> PongMessage:
-        return PongMessage()
-
-
-APP = AuthMiddlewareStack(ProbeConsumer.as_asgi())
 
 
 async def signed_in_browser(user: User) -> Client:
@@ -35,7 +22,7 @@ async def signed_in_browser(user: User) -> Client:
 
 
 async def connect(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(APP, "/ws/probe/", headers=headers)
+    communicator = WebsocketCommunicator(PROBE, "/ws/probe/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     assert (await communicator.receive_json_from())["action"] == "authentication"

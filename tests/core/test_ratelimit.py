@@ -3,30 +3,17 @@
 from typing import Any
 
 import pytest
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from chanx.core.decorators import ws_handler
-from chanx.messages.incoming import PingMessage
-from chanx.messages.outgoing import PongMessage
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from core.consumers import SiteConsumer
 from core.ratelimit import CLOSE_RATE_LIMITED
 from tests.support.credentials import session_headers
+from tests.support.probe import PROBE
 from tests.support.services import require_redis, unique_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class ProbeConsumer(SiteConsumer):
-    @ws_handler
-    async def handle_ping(self, _message: PingMessage) -> PongMessage:
-        return PongMessage()
-
-
-APP = AuthMiddlewareStack(ProbeConsumer.as_asgi())
 
 
 def limits(**rates: str) -> override_settings:
@@ -41,7 +28,7 @@ def limits(**rates: str) -> override_settings:
 
 
 async def connect(headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(APP, "/ws/probe/", headers=headers or [])
+    communicator = WebsocketCommunicator(PROBE, "/ws/probe/", headers=headers or [])
     assert (await communicator.connect())[0]
     assert (await communicator.receive_json_from())["action"] == "authentication"
     return communicator

@@ -1,17 +1,19 @@
 """The base of every WebSocket endpoint."""
 
+import asyncio
 import logging
 from contextlib import suppress
 from functools import cached_property
 from typing import Any
 
+from channels.db import database_sync_to_async
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.outgoing import ErrorMessage
+from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from core.authenticators import SiteAuthenticator
-from core.credentials import CLOSE_SIGNED_OUT, fingerprint
-from core.groups import session_group, token_group, user_group
+from core.credentials import CLOSE_SIGNED_OUT, SignedIn
 from core.guests import guest_id_from_scope
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
@@ -29,6 +31,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     """
 
     authenticator_class = SiteAuthenticator
+    credentials_watch: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """
@@ -75,24 +78,38 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         return False
 
     async def post_authentication(self) -> None:
-        for group in self.credential_groups():
+        signed_in = self.signed_in_with()
+        if signed_in is None:
+            return
+        for group in signed_in.groups():
             await self.join_group(group)
+        # The groups hear of every ending at once; this catches what they
+        # cannot (a row deleted without signals, an event the layer dropped).
+        self.credentials_watch = asyncio.create_task(self.recheck_credentials(signed_in))
 
-    def credential_groups(self) -> list[str]:
+    def signed_in_with(self) -> SignedIn | None:
+        """The account and the session or token this socket authenticated with, if any."""
         authenticator = self.authenticator
         user = getattr(authenticator, "user", None)
         if user is None or not user.is_authenticated:
-            return []
-        request = getattr(authenticator, "request", None)
-        credential = getattr(request, "auth", None)
+            return None
+        credential = getattr(getattr(authenticator, "request", None), "auth", None)
         if isinstance(credential, Token):
-            return [user_group(user.pk), token_group(fingerprint(credential.key))]
-        session = self.scope.get("session")
-        session_key = getattr(session, "session_key", None)
-        groups = [user_group(user.pk)]
-        if session_key:
-            groups.append(session_group(fingerprint(session_key)))
-        return groups
+            return SignedIn(user.pk, token_key=credential.key)
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        return SignedIn(user.pk, session_key=session_key)
+
+    async def recheck_credentials(self, signed_in: SignedIn) -> None:
+        while True:
+            await asyncio.sleep(settings.WEBSOCKET_CREDENTIALS_RECHECK)
+            if not await database_sync_to_async(signed_in.still_valid)():
+                await self.credentials_ended({"reason": "Your sign-in has ended."})
+                return
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        if self.credentials_watch is not None:
+            self.credentials_watch.cancel()
+        await super().websocket_disconnect(message)
 
     async def credentials_ended(self, event: dict[str, Any]) -> None:
         """Channel-layer event: the session, token or account of this socket ended."""

@@ -11,11 +11,14 @@ with 4401.
 """
 
 import hashlib
+from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -38,6 +41,35 @@ def end_sockets(group: str, reason: str) -> None:
             async_to_sync(layer.group_send)(group, {"type": CREDENTIALS_ENDED, "reason": reason})
 
     transaction.on_commit(send)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What a signed-in socket authenticated with: an account, and a session or a token."""
+
+    user_id: int
+    session_key: str | None = None
+    token_key: str | None = None
+
+    def groups(self) -> list[str]:
+        """The groups that hear when these credentials end."""
+        groups = [user_group(self.user_id)]
+        if self.token_key:
+            groups.append(token_group(fingerprint(self.token_key)))
+        elif self.session_key:
+            groups.append(session_group(fingerprint(self.session_key)))
+        return groups
+
+    def still_valid(self) -> bool:
+        """Whether the account is active and the token or session still its own (blocking)."""
+        if not get_user_model().objects.filter(pk=self.user_id, is_active=True).exists():
+            return False
+        if self.token_key:
+            return Token.objects.filter(key=self.token_key, user_id=self.user_id).exists()
+        if self.session_key:
+            store = import_module(settings.SESSION_ENGINE).SessionStore(self.session_key)
+            return bool(store.get(SESSION_KEY) == str(self.user_id))
+        return True
 
 
 def fingerprint(secret: str) -> str:

@@ -143,6 +143,10 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS")
 # 1 MiB protocol limit.
 WEBSOCKET_MAX_FRAME_BYTES = int(os.environ.get("WEBSOCKET_MAX_FRAME_BYTES", str(768 * 1024)))
 
+# Signed-in sockets close as soon as their session, token or account ends
+# (see core.credentials); as a backstop each also rechecks this often (seconds).
+WEBSOCKET_CREDENTIALS_RECHECK = float(os.environ.get("WEBSOCKET_CREDENTIALS_RECHECK", "60"))
+
 # tutorial: setup
 # How fast clients may send frames (see core.ratelimit), in the syntax of the
 # `limits` package. The per-user count is shared by every server process

@@ -6,7 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
-from django.test import Client
+from django.contrib.sessions.models import Session
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
 from core.credentials import CLOSE_SIGNED_OUT
@@ -102,3 +103,16 @@ async def test_an_anonymous_socket_is_left_alone_when_someone_logs_out(alice: Us
 
     assert await still_open(anonymous)
     await anonymous.disconnect()
+
+
+async def test_a_session_ended_without_a_signal_still_closes_its_sockets_at_the_next_recheck(
+    alice: User,
+) -> None:
+    with override_settings(WEBSOCKET_CREDENTIALS_RECHECK=0.05):
+        socket = await connect(cookie(await signed_in_browser(alice)))
+
+        await Session.objects.all().adelete()  # as a restore or a bulk clean-up would
+
+        frame, code = await ended(socket)
+    assert frame["payload"] == {"detail": "Your sign-in has ended."}
+    assert code == CLOSE_SIGNED_OUT

@@ -78,21 +78,31 @@ class FrameRateLimiter:
         self.connection_key = connection_key
         self.user_key = user_key
         self.limits = limits
+        self.frames = f"{limits.namespace}.frames"
+        self.strikes = f"{limits.namespace}.strikes"
+        self.checks: list[tuple[SlidingWindowCounterRateLimiter, RateLimitItem, str]] = []
 
-    async def admit(self) -> Verdict:
-        local = SlidingWindowCounterRateLimiter(storage("async+memory://"))
-        checks = [(local, self.limits.per_connection, self.connection_key)]
+    def prepare(self) -> None:
+        """Bind the limiters to this event loop's storages, once per connection."""
+        self.local = SlidingWindowCounterRateLimiter(storage("async+memory://"))
+        self.checks = [(self.local, self.limits.per_connection, self.connection_key)]
         if self.user_key is not None:
             shared = SlidingWindowCounterRateLimiter(storage(self.limits.shared_uri))
-            checks.append((shared, self.limits.per_user, self.user_key))
-        frames, strikes = f"{self.limits.namespace}.frames", f"{self.limits.namespace}.strikes"
-        for limiter, limit, key in checks:
-            if not await limiter.hit(limit, frames, key):
-                stats = await limiter.get_window_stats(limit, frames, key)
-                abusing = not await local.hit(self.limits.strikes, strikes, self.connection_key)
+            self.checks.append((shared, self.limits.per_user, self.user_key))
+
+    async def admit(self) -> Verdict:
+        if not self.checks:
+            self.prepare()
+        for limiter, limit, key in self.checks:
+            if not await limiter.hit(limit, self.frames, key):
+                stats = await limiter.get_window_stats(limit, self.frames, key)
+                # Each refused frame is a strike; too many and the client goes.
+                tolerated = await self.local.hit(
+                    self.limits.strikes, self.strikes, self.connection_key
+                )
                 return Verdict(
                     allowed=False,
                     retry_after=round(max(0.0, stats.reset_time - time.time()), 3),
-                    disconnect=abusing,
+                    disconnect=not tolerated,
                 )
         return Verdict(allowed=True)

@@ -49,13 +49,30 @@ def run_job(job_id: str, publish: Publish) -> Job:
     return final
 
 
-def _run_in_thread(job_id: str, loop: asyncio.AbstractEventLoop) -> None:
-    def publish(group: str, event: dict[str, Any]) -> None:
-        # Channel layers belong to the server's event loop: hand the send to it.
-        asyncio.run_coroutine_threadsafe(notifications.send(group, event), loop).result(10)
+def publisher_on(loop: asyncio.AbstractEventLoop) -> Publish:
+    """
+    Publish from a worker thread through `loop`: channel layers belong to
+    the server's event loop. Once that loop has stopped (the server is
+    shutting down) events are dropped; the job's state is in the database,
+    and clients get it when they reconnect.
+    """
 
+    def publish(group: str, event: dict[str, Any]) -> None:
+        sending = notifications.send(group, event)
+        try:
+            asyncio.run_coroutine_threadsafe(sending, loop).result(10)
+        except (RuntimeError, TimeoutError):
+            if loop.is_running():
+                raise
+            sending.close()  # never started: nothing else will run or reap it
+            logger.warning("Event for %s dropped: the server's event loop has stopped", group)
+
+    return publish
+
+
+def _run_in_thread(job_id: str, loop: asyncio.AbstractEventLoop) -> None:
     try:
-        run_job(job_id, publish)
+        run_job(job_id, publisher_on(loop))
     finally:
         close_old_connections()
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
 from functools import cached_property
 from typing import Any
@@ -18,6 +19,7 @@ from core.guests import guest_id_from_scope
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
 CLOSE_INTERNAL_ERROR = 1011
+CLOSE_IDLE = 4408
 logger = logging.getLogger("relay.consumers")
 
 
@@ -26,12 +28,17 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     A socket that ends with the credentials it was opened with: logging out,
     a revoked token or a deactivated account closes it with 4401 (see
     core.credentials). Every frame passes the rate limits first (see
-    core.ratelimit). Subclasses that override `post_authentication` call
-    this one first; those that override `receive` call `admitted()` first.
+    core.ratelimit); at most WEBSOCKET_MAX_IN_FLIGHT frames are handled at
+    once, and further ones wait unread, so a client that floods without
+    reading holds a bounded amount of memory. A socket silent for
+    WEBSOCKET_IDLE_TIMEOUT seconds is closed with 4408. Subclasses that
+    override `post_authentication` call this one first; those that override
+    `receive` call `admitted()` first.
     """
 
     authenticator_class = SiteAuthenticator
-    credentials_watch: asyncio.Task[None] | None = None
+    watches: tuple[asyncio.Task[None], ...] = ()
+    handed_over = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """
@@ -56,14 +63,44 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             identity = f"guest:{guest}" if guest else None
         return FrameRateLimiter(self.channel_name, identity, Limits.from_settings())
 
+    @cached_property
+    def heard(self) -> asyncio.Event:
+        """Set by every frame from the client; the idle watch clears it."""
+        return asyncio.Event()
+
+    @cached_property
+    def handler_slots(self) -> asyncio.Semaphore:
+        return asyncio.Semaphore(settings.WEBSOCKET_MAX_IN_FLIGHT)
+
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
-        if await self.admitted():
+        if not await self.admitted():
+            return
+        # Waiting here stops this socket's reading: the client's further
+        # frames queue in TCP, not in this process.
+        await self.handler_slots.acquire()
+        self.handed_over = False
+        try:
             await super().receive(text_data, bytes_data, **kwargs)
+        finally:
+            if not self.handed_over:
+                self.handler_slots.release()
+
+    def handle_json(self, content: dict[str, Any], **kwargs: Any) -> Coroutine[Any, Any, None]:
+        """The coroutine chanx runs as the frame's own task; it gives back the frame's slot."""
+        self.handed_over = True
+        return self.releasing_slot(super().handle_json(content, **kwargs))
+
+    async def releasing_slot(self, handling: Awaitable[None]) -> None:
+        try:
+            await handling
+        finally:
+            self.handler_slots.release()
 
     async def admitted(self) -> bool:
         """Whether this frame is within the rate limits; if not, the client is told."""
+        self.heard.set()
         verdict = await self.rate_limiter.admit()
         if verdict.allowed:
             return True
@@ -78,6 +115,8 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         return False
 
     async def post_authentication(self) -> None:
+        if settings.WEBSOCKET_IDLE_TIMEOUT:
+            self.watches += (asyncio.create_task(self.close_when_idle()),)
         signed_in = self.signed_in_with()
         if signed_in is None:
             return
@@ -85,7 +124,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             await self.join_group(group)
         # The groups hear of every ending at once; this catches what they
         # cannot (a row deleted without signals, an event the layer dropped).
-        self.credentials_watch = asyncio.create_task(self.recheck_credentials(signed_in))
+        self.watches += (asyncio.create_task(self.recheck_credentials(signed_in)),)
 
     def signed_in_with(self) -> SignedIn | None:
         """The account and the session or token this socket authenticated with, if any."""
@@ -106,9 +145,22 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
                 await self.credentials_ended({"reason": "Your sign-in has ended."})
                 return
 
+    async def close_when_idle(self) -> None:
+        timeout = settings.WEBSOCKET_IDLE_TIMEOUT
+        try:
+            while True:
+                async with asyncio.timeout(timeout):
+                    await self.heard.wait()
+                self.heard.clear()
+        except TimeoutError:
+            pass
+        detail = f"Closed after {timeout:g} s without a message from the client."
+        await self.send_message(ErrorMessage(payload={"detail": detail, "code": "idle"}))
+        await self.close(CLOSE_IDLE, "Idle")
+
     async def websocket_disconnect(self, message: Any) -> None:
-        if self.credentials_watch is not None:
-            self.credentials_watch.cancel()
+        for watch in self.watches:
+            watch.cancel()
         await super().websocket_disconnect(message)
 
     async def credentials_ended(self, event: dict[str, Any]) -> None:

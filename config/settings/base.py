@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.websocket",  # tutorial: setup
             ],
         },
     },
@@ -146,6 +147,17 @@ WEBSOCKET_MAX_FRAME_BYTES = int(os.environ.get("WEBSOCKET_MAX_FRAME_BYTES", str(
 # Signed-in sockets close as soon as their session, token or account ends
 # (see core.credentials); as a backstop each also rechecks this often (seconds).
 WEBSOCKET_CREDENTIALS_RECHECK = float(os.environ.get("WEBSOCKET_CREDENTIALS_RECHECK", "60"))
+
+# tutorial: setup
+# A socket that sends nothing for this long (seconds) is closed with 4408;
+# the pages say `ping` five times as often. 0 keeps silent sockets open.
+WEBSOCKET_IDLE_TIMEOUT = float(os.environ.get("WEBSOCKET_IDLE_TIMEOUT", "300"))
+
+# tutorial: setup
+# At most this many frames of one socket are handled at once; further frames
+# wait unread, so a client that floods without reading is slowed down by TCP
+# instead of filling this process's memory.
+WEBSOCKET_MAX_IN_FLIGHT = int(os.environ.get("WEBSOCKET_MAX_IN_FLIGHT", "32"))
 
 # tutorial: setup
 # How fast clients may send frames (see core.ratelimit), in the syntax of the

@@ -4,6 +4,7 @@
 
 import { marked } from "../vendor/marked/marked.esm.js";
 import DOMPurify from "../vendor/dompurify/purify.es.mjs";
+import { keepAlive } from "./heartbeat.js";
 
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 15000;
@@ -140,6 +141,7 @@ function connect() {
   setStatus(attempt ? "reconnecting" : "connecting", "Connecting…");
   const ws = new WebSocket(`${scheme}://${location.host}/ws/assistants/${query}`);
   socket = ws;
+  keepAlive(ws);
   ws.addEventListener("open", () => {
     attempt = 0;
     setStatus("open", "Connected");

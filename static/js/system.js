@@ -1,6 +1,8 @@
 // The /system/ page: background jobs with live progress, notifications, and echo.
 // Everything from the server is inserted as text.
 
+import { keepAlive } from "./heartbeat.js";
+
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const LABELS = { analyze: "Text analysis", export_transcript: "Transcript export" };
@@ -26,7 +28,7 @@ function wsUrl(path) {
 }
 
 // A socket that reconnects with jittered backoff and hands each frame to `onFrame`.
-function keepConnected(path, { onFrame, onState = () => {} }) {
+function keepConnected(path, { onFrame, onState = () => {}, heartbeat = false }) {
   let socket = null;
   let attempt = 0;
   const connect = () => {
@@ -34,6 +36,7 @@ function keepConnected(path, { onFrame, onState = () => {} }) {
     const ws = new WebSocket(wsUrl(path));
     ws.binaryType = "arraybuffer";
     socket = ws;
+    if (heartbeat) keepAlive(ws);
     ws.addEventListener("open", () => {
       attempt = 0;
       onState("open");
@@ -148,6 +151,7 @@ function onSystemFrame(data) {
 }
 
 const system = keepConnected("/ws/system/", {
+  heartbeat: true,
   onFrame: onSystemFrame,
   onState(state, delay) {
     el.status.dataset.state = state;

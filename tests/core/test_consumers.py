@@ -1,5 +1,10 @@
-"""A socket ends with the session, token or account it was opened with."""
+"""
+What every endpoint's base consumer does: a socket ends with the session,
+token or account it was opened with, a silent one closes, and a client
+cannot have more frames handled at once than the limit.
+"""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,8 +15,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
+from core.consumers import CLOSE_IDLE
 from core.credentials import CLOSE_SIGNED_OUT
-from tests.support.probe import PROBE
+from tests.support.probe import PROBE, Gate, ProbeConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +49,10 @@ async def ended(communicator: WebsocketCommunicator) -> tuple[dict[str, Any], in
 
 
 async def still_open(communicator: WebsocketCommunicator) -> bool:
+    """Ping, and get pong (then chanx's `complete`)."""
     await communicator.send_json_to({"action": "ping"})
-    return bool((await communicator.receive_json_from())["action"] == "pong")
+    answers = [await communicator.receive_json_from() for _ in range(2)]
+    return [frame["action"] for frame in answers] == ["pong", "complete"]
 
 
 @pytest.fixture
@@ -116,3 +124,49 @@ async def test_a_session_ended_without_a_signal_still_closes_its_sockets_at_the_
         frame, code = await ended(socket)
     assert frame["payload"] == {"detail": "Your sign-in has ended."}
     assert code == CLOSE_SIGNED_OUT
+
+
+async def test_a_socket_that_says_nothing_for_the_idle_timeout_is_told_and_closed() -> None:
+    with override_settings(WEBSOCKET_IDLE_TIMEOUT=0.2):
+        socket = await connect([])
+
+        frame, code = await ended(socket)
+    assert frame["payload"] == {
+        "detail": "Closed after 0.2 s without a message from the client.",
+        "code": "idle",
+    }
+    assert code == CLOSE_IDLE
+
+
+async def test_every_frame_restarts_the_idle_timeout() -> None:
+    with override_settings(WEBSOCKET_IDLE_TIMEOUT=0.3):
+        socket = await connect([])
+        loop = asyncio.get_running_loop()
+        speaking_until = loop.time() + 0.9
+        while loop.time() < speaking_until:  # three idle timeouts, a ping every third of one
+            assert await still_open(socket)
+            await asyncio.sleep(0.1)
+
+        _, code = await ended(socket)
+    assert code == CLOSE_IDLE
+
+
+async def test_frames_over_the_in_flight_limit_wait_unread_until_a_handler_finishes() -> None:
+    gate = ProbeConsumer.gate = Gate()
+    with override_settings(WEBSOCKET_MAX_IN_FLIGHT=3):
+        socket = await connect([])
+        for _ in range(5):
+            await socket.send_json_to({"action": "probe_hold"})
+        await socket.send_json_to({"action": "ping"})
+        for _ in range(3):
+            await asyncio.wait_for(gate.entered.get(), timeout=5)
+
+        assert await socket.receive_nothing(timeout=0.2)  # the ping waits behind the holds
+        gate.opened.set()
+
+        answers = [(await socket.receive_json_from())["action"] for _ in range(5 + 2)]
+    assert answers.count("pong") == 1
+    assert answers.count("complete") == 6
+    assert gate.most_waiting == 3
+    assert gate.entered.qsize() == 2  # the last two holds ran once slots were free
+    await socket.disconnect()

@@ -1,17 +1,54 @@
 """The smallest endpoint on the project's base consumer, for tests of what every endpoint does."""
 
+import asyncio
+from typing import Literal
+
 from channels.auth import AuthMiddlewareStack
 from chanx.core.decorators import ws_handler
+from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 
 from core.consumers import SiteConsumer
 
 
+class ProbeHold(BaseMessage):
+    """Keep a handler busy until the test opens the gate."""
+
+    action: Literal["probe_hold"] = "probe_hold"
+    payload: None = None
+
+
+class Gate:
+    """Where `probe_hold` handlers wait, and a count of how many wait at once."""
+
+    def __init__(self) -> None:
+        self.opened = asyncio.Event()
+        self.waiting = 0
+        self.most_waiting = 0
+        self.entered: asyncio.Queue[None] = asyncio.Queue()
+
+    async def wait(self) -> None:
+        self.waiting += 1
+        self.most_waiting = max(self.most_waiting, self.waiting)
+        self.entered.put_nowait(None)
+        try:
+            await self.opened.wait()
+        finally:
+            self.waiting -= 1
+
+
 class ProbeConsumer(SiteConsumer):
+    gate: Gate | None = None
+
     @ws_handler
     async def handle_ping(self, _message: PingMessage) -> PongMessage:
         return PongMessage()
+
+    @ws_handler
+    async def handle_probe_hold(self, _message: ProbeHold) -> None:
+        assert self.gate is not None, "set ProbeConsumer.gate first"
+        await self.gate.wait()
 
 
 PROBE = AuthMiddlewareStack(ProbeConsumer.as_asgi())

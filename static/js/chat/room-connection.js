@@ -6,6 +6,8 @@
 // every message exactly once, in seq order. It knows nothing about the page:
 // it reports through callbacks.
 
+import { keepAlive } from "../heartbeat.js";
+
 // Close codes after which retrying cannot help: denied, or no such endpoint.
 const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 const BACKOFF_START_MS = 500;
@@ -76,6 +78,7 @@ export class RoomConnection {
     this.on.state?.(this.attempt ? "reconnecting" : "connecting");
     const socket = new WebSocket(this.url());
     this.socket = socket;
+    keepAlive(socket);
     socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return; // a socket we already replaced or left

@@ -163,6 +163,13 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             watch.cancel()
         await super().websocket_disconnect(message)
 
+    async def channel_layer_lost(self, event: dict[str, Any]) -> None:
+        """
+        Channel-layer event (see core.layers): Redis was lost, so events for
+        this socket may have been too. The client reconnects and resumes.
+        """
+        await self.close(CLOSE_INTERNAL_ERROR)
+
     async def credentials_ended(self, event: dict[str, Any]) -> None:
         """Channel-layer event: the session, token or account of this socket ended."""
         await self.send_message(ErrorMessage(payload={"detail": event["reason"]}))

@@ -7,9 +7,22 @@ same process. The choice is made once, when settings load, and summarised in
 one line that the server logs at start-up.
 """
 
+import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+    _wrap_close,
+)
+from channels_redis.utils import create_pool, decode_hosts
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -28,10 +41,80 @@ def redis_answers(url: str, timeout: float = 0.3) -> bool:
         return False
 
 
-def redis_layer(url: str, *, prefix: str) -> dict[str, Any]:
+REDIS_LAYERS = {
+    "lists": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "core.layers.PubSubChannelLayer",
+}
+LAYER_LOST = {"type": "channel_layer.lost"}
+
+
+class ReportingPubSub(PubSub):
+    """A Redis subscription that reports when its connection fails, once per outage."""
+
+    def __init__(self, *args: Any, on_lost: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_lost = on_lost
+        self.healthy = True
+
+    async def get_message(
+        self,
+        ignore_subscribe_messages: bool = False,
+        timeout: float | None = 0.0,  # noqa: ASYNC109 (redis-py's signature)
+    ) -> Any:
+        try:
+            message = await super().get_message(ignore_subscribe_messages, timeout)
+        except (RedisConnectionError, OSError):
+            if self.healthy:
+                self.healthy = False
+                self.on_lost()
+            raise
+        self.healthy = True
+        return message
+
+
+class ReportingShard(RedisSingleShardConnection):
+    def _ensure_redis(self) -> None:
+        if self._redis is None:  # type: ignore[has-type]
+            redis = Redis(connection_pool=create_pool(self.host))
+            self._redis = redis
+            self._pubsub = ReportingPubSub(redis.connection_pool, on_lost=self.lost)
+
+    def lost(self) -> None:
+        """Every channel of this process may have missed events: tell each one."""
+        layer = self.channel_layer
+        event = layer.channel_layer.serialize(LAYER_LOST)
+        for queue in layer.channels.values():
+            queue.put_nowait(event)
+
+
+class ReportingLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args: Any, hosts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, hosts=hosts, **kwargs)
+        self._shards = [ReportingShard(host, self) for host in decode_hosts(hosts)]
+
+
+class PubSubChannelLayer(RedisPubSubChannelLayer):
+    """
+    channels-redis's pub/sub layer (no per-channel lists in Redis: a group
+    event reaches each process once, not each recipient), except that it
+    does not lose events in silence. Without Redis it cannot deliver, and
+    once back it resubscribes by itself; here each consumer of the process
+    is also sent a `channel_layer.lost` event, so it can close and let its
+    client reconnect and resume from what is stored.
+    """
+
+    def _get_layer(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop not in self._layers:
+            self._layers[loop] = ReportingLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return self._layers[loop]
+
+
+def redis_layer(url: str, *, prefix: str, kind: str = "lists") -> dict[str, Any]:
     """CHANNEL_LAYERS entry for channels-redis at `url`."""
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": REDIS_LAYERS[kind],
         "CONFIG": {
             "hosts": [
                 {
@@ -51,15 +134,15 @@ IN_MEMORY_LAYER: dict[str, Any] = {"BACKEND": "channels.layers.InMemoryChannelLa
 
 
 def channel_layer_config(
-    redis_url: str | None, *, prefix: str
+    redis_url: str | None, *, prefix: str, kind: str = "lists"
 ) -> tuple[dict[str, dict[str, Any]], str]:
     """The CHANNEL_LAYERS setting and a one-line summary of the choice."""
     if redis_url:
-        return {"default": redis_layer(redis_url, prefix=prefix)}, (
+        return {"default": redis_layer(redis_url, prefix=prefix, kind=kind)}, (
             f"channel layer: Redis at {display_url(redis_url)} (from REDIS_URL)"
         )
     if redis_answers(DEFAULT_REDIS_URL):
-        return {"default": redis_layer(DEFAULT_REDIS_URL, prefix=prefix)}, (
+        return {"default": redis_layer(DEFAULT_REDIS_URL, prefix=prefix, kind=kind)}, (
             f"channel layer: Redis at {display_url(DEFAULT_REDIS_URL)}"
         )
     return {"default": IN_MEMORY_LAYER}, (

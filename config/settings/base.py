@@ -130,7 +130,9 @@ STORAGES = {
 # address, otherwise the in-memory layer (one process only).
 REDIS_URL = os.environ.get("REDIS_URL") or None
 CHANNEL_LAYERS, CHANNEL_LAYER_SUMMARY = channel_layer_config(
-    REDIS_URL, prefix=os.environ.get("CHANNEL_LAYER_PREFIX", "relay")
+    REDIS_URL,
+    prefix=os.environ.get("CHANNEL_LAYER_PREFIX", "relay"),
+    kind=os.environ.get("CHANNEL_LAYER_KIND", "pubsub"),
 )
 
 # WebSocket handshakes from a browser must come from one of these origins

@@ -6,12 +6,9 @@ message is missing or doubled anywhere.
 
 import asyncio
 import json
-import shutil
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +17,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.support.servers import ServerProcess, free_port, manage, running_server, server_env
-from tests.support.services import require, unique_prefix
+from tests.support.services import redis_server, unique_prefix
 
 CLIENTS = 20
 ROOM = "outage"
-
-
-@contextmanager
-def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """A Redis of this test's own, so killing it disturbs nothing else."""
-    binary = shutil.which("redis-server")
-    require(binary is not None, "redis-server is not installed (apt-get install redis-server)")
-    assert binary is not None
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while subprocess.run([binary.replace("server", "cli"), "-p", str(port), "ping"],
-                         capture_output=True).stdout.strip() != b"PONG":  # fmt: skip
-        assert time.monotonic() < deadline, "redis-server did not start"
-        time.sleep(0.05)
-    try:
-        yield process
-    finally:
-        process.kill()
-        process.wait()
 
 
 class Chatter:

@@ -1,10 +1,12 @@
-"""Channel layer selection from the environment."""
+"""Channel layer selection from the environment, and the pub/sub layer's report of a lost Redis."""
+
+import asyncio
 
 import pytest
 
 from core import layers
 from tests.support.servers import free_port
-from tests.support.services import require_redis
+from tests.support.services import redis_server, require_redis
 
 
 def test_redis_url_selects_channels_redis_with_idle_safe_socket_settings() -> None:
@@ -48,3 +50,21 @@ def test_passwords_never_reach_the_log_line() -> None:
 
     assert "s3cret" not in summary
     assert "redis://:***@cache:6379/0" in summary
+
+
+async def test_the_pubsub_layer_tells_its_channels_when_redis_is_lost() -> None:
+    port = free_port()
+    with redis_server(port) as redis:
+        layer = layers.PubSubChannelLayer(hosts=[{"address": f"redis://127.0.0.1:{port}/0"}])
+        channel = await layer.new_channel()
+        await layer.group_add("room", channel)
+        await layer.group_send("room", {"type": "chat.message", "text": "before"})
+        assert await asyncio.wait_for(layer.receive(channel), 5) == {
+            "type": "chat.message",
+            "text": "before",
+        }
+
+        redis.kill()
+
+        assert await asyncio.wait_for(layer.receive(channel), 5) == layers.LAYER_LOST
+    await layer.flush()

@@ -8,7 +8,11 @@ the same test fails instead.
 
 import os
 import shutil
+import subprocess
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,3 +72,25 @@ def require_node_modules() -> Path:
     require(shutil.which("node") is not None, "Node.js is not installed")
     require((modules / "@asyncapi").is_dir(), "node_modules is missing (run `npm ci`)")
     return modules
+
+
+@contextmanager
+def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A Redis of this test's own, so killing it disturbs nothing else."""
+    binary = shutil.which("redis-server")
+    require(binary is not None, "redis-server is not installed (apt-get install redis-server)")
+    assert binary is not None
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while subprocess.run([binary.replace("server", "cli"), "-p", str(port), "ping"],
+                         capture_output=True).stdout.strip() != b"PONG":  # fmt: skip
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()

@@ -7,6 +7,7 @@ from contextlib import suppress
 from functools import cached_property
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.outgoing import ErrorMessage
@@ -52,6 +53,19 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("Consumer at %s failed; closing with 1011", scope.get("path"))
             with suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
+
+    async def dispatch(self, message: Any) -> None:
+        """
+        Channels' own dispatch first closes stale database connections, a
+        hop to the sync thread for every event (each delivery to each
+        recipient). Here every query runs through `database_sync_to_async`,
+        which closes them around each query already, so events go straight
+        to their handlers.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     @cached_property
     def rate_limiter(self) -> FrameRateLimiter:

@@ -5,10 +5,12 @@ the commit, so no client ever sees a message a rollback erased.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from chat import notifications
 from chat.models import Membership, Message, Room
@@ -35,7 +37,6 @@ class Posted:
     direct_recipients: tuple[int, ...] = ()
 
 
-@transaction.atomic
 def post_message(
     *,
     room_name: str,
@@ -47,34 +48,83 @@ def post_message(
     """
     Store a message under the room's next seq.
 
-    The room row is locked for the transaction, so seqs are handed out and
-    committed in order. A client id seen before in this room returns the
-    message stored the first time: resending is safe.
+    The room's row is locked while its seq is counted and the message
+    inserted, so seqs are handed out and committed in order. A client id
+    seen before in this room returns the message stored the first time:
+    resending is safe.
     """
+    try:
+        return _store(room_name, author, user, body, client_id)
+    except IntegrityError:
+        # Only a resend breaks a constraint (seqs are handed out under the
+        # lock): its transaction is gone, the first copy is what it meant.
+        existing = Message.objects.select_related("room").get(
+            room__name=room_name, client_id=client_id
+        )
+        return Posted(existing, created=False, direct_recipients=_others(existing.room, author))
+
+
+def _store(
+    room_name: str, author: Participant, user: User | AnonymousUser, body: str, client_id: str
+) -> Posted:
     room, _ = Room.objects.get_or_create(name=room_name)
-    room = Room.objects.select_for_update().get(pk=room.pk)
     if not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
-    recipients: tuple[int, ...] = ()
-    if room.kind == Room.Kind.DIRECT and author.user_id is not None:
-        others = room.memberships.exclude(user_id=author.user_id)
-        recipients = tuple(others.values_list("user_id", flat=True))
-    existing = Message.objects.filter(room=room, client_id=client_id).first()
-    if existing is not None:
-        existing.room = room
-        return Posted(existing, created=False, direct_recipients=recipients)
-    room.last_seq += 1
-    room.save(update_fields=["last_seq"])
-    message = Message.objects.create(
-        room=room,
-        seq=room.last_seq,
-        author_id=author.user_id,
-        author_name=author.name,
-        is_guest=author.guest,
-        body=body,
-        client_id=client_id,
+    fields = {
+        "author_id": author.user_id,
+        "author_name": author.name,
+        "is_guest": author.guest,
+        "body": body,
+        "client_id": client_id,
+        "created_at": timezone.now(),
+    }
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        message = _append_in_one_statement(room, fields)
+    else:
+        message = _append_in_a_transaction(room, fields)
+    return Posted(message, created=True, direct_recipients=_others(room, author))
+
+
+def _append_in_one_statement(room: Room, fields: dict[str, Any]) -> Message:
+    """
+    Count and insert in one statement, so the room's row is locked only while
+    PostgreSQL runs it: a lock held across round trips is held for as long as
+    this thread waits for the GIL, and every process posting to the room
+    queues behind it.
+    """
+    quote = connection.ops.quote_name
+    columns = list(fields)
+    sql = (
+        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + 1 "
+        "WHERE id = %s RETURNING id, last_seq) "
+        f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
+        f"{', '.join(quote(column) for column in columns)}) "
+        f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
+        "RETURNING id, seq"
     )
-    return Posted(message, created=True, direct_recipients=recipients)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [room.pk, *fields.values()])
+        pk, seq = cursor.fetchone()
+    room.last_seq = seq
+    return Message(pk=pk, room=room, seq=seq, **fields)
+
+
+@transaction.atomic
+def _append_in_a_transaction(room: Room, fields: dict[str, Any]) -> Message:
+    """Lock the room, count, insert: seqs are handed out and committed in order."""
+    room = Room.objects.select_for_update().get(pk=room.pk)
+    room.last_seq += 1
+    message = Message.objects.create(room=room, seq=room.last_seq, **fields)
+    room.save(update_fields=["last_seq"])
+    return message
+
+
+def _others(room: Room, author: Participant) -> tuple[int, ...]:
+    """The members of a direct conversation besides its author, who hear of it elsewhere."""
+    if room.kind != Room.Kind.DIRECT or author.user_id is None:
+        return ()
+    others = room.memberships.exclude(user_id=author.user_id)
+    return tuple(others.values_list("user_id", flat=True))
 
 
 def _users_named(usernames: list[str]) -> list[User]:

@@ -17,6 +17,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver
 # makes it miss the test client's wait.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Each test's database access is allowed or refused by pytest-django; a kept
+# connection would be health-checked in the next test, allowed or not.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+
 # Tests pick the layer explicitly (see tests/conftest.py): in-memory by
 # default, real Redis where a test asks for it.
 CHANNEL_LAYERS = {"default": IN_MEMORY_LAYER}

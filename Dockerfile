@@ -16,9 +16,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinpu
     && useradd --system --uid 10001 relay
 USER relay
 EXPOSE 8000
-# uvicorn, not daphne: it closes sockets with 1012 on SIGTERM so clients reconnect
-# elsewhere, and passes the Autobahn cases daphne fails (tests/config/autobahn/).
-# Pings every 20 s; a client that misses one for 20 s more is disconnected.
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--forwarded-allow-ips", "*", "--no-access-log", \
-     "--ws-ping-interval", "20", "--ws-ping-timeout", "20", "--timeout-graceful-shutdown", "10"]
+# uvicorn with the options scripts/serve-production explains.
+CMD ["scripts/serve-production"]

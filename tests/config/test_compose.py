@@ -40,3 +40,10 @@ def test_the_stack_has_web_redis_postgres_and_a_worker() -> None:
     assert {"web", "redis", "postgres", "worker"} <= services.keys()
     assert services["web"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
+
+
+def test_the_web_service_runs_several_server_processes() -> None:
+    web = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["web"]
+
+    assert "scripts/serve-production" in web["command"]
+    assert web["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-2}"

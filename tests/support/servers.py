@@ -22,7 +22,7 @@ from typing import Literal
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT = 30.0
 
-Server = Literal["daphne", "uvicorn"]
+Server = Literal["daphne", "uvicorn", "granian"]
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(server: Server, port: int, app: str = "config.asgi:application") -> list[str]:
+def server_command(
+    server: Server,
+    port: int,
+    app: str = "config.asgi:application",
+    *options: str,
+    processes: int = 1,
+) -> list[str]:
+    """
+    daphne as `runserver` runs it, uvicorn as production runs it
+    (scripts/serve-production), granian for comparison.
+    """
     if server == "daphne":
-        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+        assert processes == 1, "daphne runs one process"
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *options, app]
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(processes), "--log-level", "warning",
+            *options, app,
+        ]  # fmt: skip
     return [
-        sys.executable, "-m", "uvicorn", app,
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+        "env", f"PYTHON={sys.executable}", f"ASGI_APP={app}", f"WEB_CONCURRENCY={processes}",
+        str(BASE_DIR / "scripts" / "serve-production"),
+        "--host", "127.0.0.1", "--port", str(port), *options,
     ]  # fmt: skip
 
 
@@ -105,13 +123,16 @@ def running_server(
     workdir: Path,
     server: Server = "daphne",
     app: str = "config.asgi:application",
+    options: tuple[str, ...] = (),
+    processes: int = 1,
 ) -> Iterator[ServerProcess]:
-    """Start a server with `env` (settings, database, Redis), stop it on exit."""
+    """Start a server with `env` (settings, database, Redis), stop it on exit; `options` win."""
     port = free_port()
     log_path = workdir / f"{server}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            server_command(server, port, app), cwd=BASE_DIR, env=env,
+            server_command(server, port, app, *options, processes=processes),
+            cwd=BASE_DIR, env=env,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     running = ServerProcess("127.0.0.1", port, process, log_path, env)

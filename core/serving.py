@@ -1,0 +1,42 @@
+"""
+uvicorn's WebSocket protocol, made to let go of clients that stop reading.
+
+uvicorn 0.54 closes a connection whose pings go unanswered, or that the
+application closed, with `transport.close()`, which waits until everything
+buffered has been written. A client that stopped reading never lets that
+happen: its socket, with megabytes of kernel buffer, stays open for as long
+as the client likes. This protocol resets such a connection once the close
+has had `close_timeout` seconds to finish. Production serves with it:
+
+    uvicorn config.asgi:application --ws core.serving:WebSocketProtocol ...
+"""
+
+import socket
+import struct
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self.abort_unless_closed_in_time()
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.close" and self.close_sent:
+            self.abort_unless_closed_in_time()
+
+    def abort_unless_closed_in_time(self) -> None:
+        self.loop.call_later(self.close_timeout, self.abort_if_still_open)
+
+    def abort_if_still_open(self) -> None:
+        if self.disconnected:
+            return
+        # Reset rather than close: a close would leave the unsent megabytes
+        # in the kernel, queued behind a FIN the client never acknowledges.
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()

@@ -1,49 +1,8 @@
 """Nothing is lost across a reconnect: real servers, real Redis, real WebSocket clients."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
-from websockets.asyncio.client import ClientConnection, connect
-
-from tests.support.client import CHATTER, receive_action, receive_json, send_json
+from tests.support.client import receive_action, send_json
+from tests.support.rooms import QUIET, joined, messages_until_resumed, send_many
 from tests.support.servers import ServerProcess
-
-# Presence snapshots arrive once per connection; these tests are about messages.
-QUIET = CHATTER | {"presence_state"}
-
-
-@asynccontextmanager
-async def joined(
-    server: ServerProcess, room: str, last_seq: int | None = None
-) -> AsyncIterator[ClientConnection]:
-    """Connected, past the authentication frame (what follows depends on `last_seq`)."""
-    query = "" if last_seq is None else f"?last_seq={last_seq}"
-    async with connect(f"{server.ws_url}/ws/chat/{room}/{query}") as ws:
-        assert (await receive_action(ws, "authentication"))["payload"]["status_code"] == 200
-        yield ws
-
-
-async def send_many(ws: ClientConnection, count: int, *, start: int = 0) -> list[int]:
-    """Post `count` messages and wait for every acknowledgement; their seqs."""
-    for n in range(start, start + count):
-        await send_json(
-            ws,
-            {
-                "action": "new_chat_message",
-                "payload": {"message": f"m{n}", "name": "Sender", "client_id": f"c{n}"},
-            },
-        )
-    acks = [await receive_action(ws, "message_accepted", ignore=QUIET) for _ in range(count)]
-    return [ack["payload"]["seq"] for ack in acks]
-
-
-async def messages_until_resumed(ws: ClientConnection) -> list[dict[str, Any]]:
-    frames = []
-    while (frame := await receive_json(ws, ignore=QUIET))["action"] != "chat_resumed":
-        assert frame["action"] == "new_chat_message", frame
-        frames.append(frame["payload"])
-    return frames
 
 
 async def test_a_client_gone_while_50_messages_were_sent_gets_all_of_them_in_order_on_return(

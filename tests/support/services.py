@@ -1,5 +1,5 @@
 """
-External services and tools some tests need (Redis, Chromium, Node).
+External services and tools some tests need (Redis, PostgreSQL, Chromium, Node).
 
 On a developer's machine a missing one skips the tests that need it, with a
 reason that says what is missing. In CI (CI=true) nothing may be skipped:
@@ -72,6 +72,44 @@ def require_node_modules() -> Path:
     require(shutil.which("node") is not None, "Node.js is not installed")
     require((modules / "@asyncapi").is_dir(), "node_modules is missing (run `npm ci`)")
     return modules
+
+
+def postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on TEST_POSTGRES_URL's server; dropped afterwards."""
+    url = postgres_server_url()
+    require(postgres_answers(url), f"no PostgreSQL answers at {url} (set TEST_POSTGRES_URL)")
+    with created_database(url) as database_url:
+        yield database_url
+
+
+@contextmanager
+def created_database(url: str) -> Iterator[str]:
+    """A new, empty database on the server of `url`; dropped afterwards."""
+    import psycopg
+
+    name = unique_prefix().replace("-", "_")
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

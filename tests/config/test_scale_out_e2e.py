@@ -1,0 +1,162 @@
+"""
+Scaled out as in production: two uvicorn processes (scripts/serve-production)
+on different ports and a Celery worker, sharing one Redis and one PostgreSQL.
+A client sees the same chat, presence, history and notifications whichever
+process it reaches.
+"""
+
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.support.client import receive_action, receive_json, send_json
+from tests.support.rooms import QUIET, joined, messages_until_resumed, send_many
+from tests.support.servers import (
+    ServerProcess,
+    manage,
+    running_server,
+    running_worker,
+    server_env,
+)
+from tests.support.services import postgres_database, unique_prefix
+
+
+@dataclass(frozen=True)
+class Deployment:
+    first: ServerProcess
+    second: ServerProcess
+    staff_token: str
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory, shared_redis_url: str
+) -> Iterator[Deployment]:
+    workdir = tmp_path_factory.mktemp("scale-out")
+    with ExitStack() as stack:
+        env = server_env(
+            workdir, settings="config.settings.production", redis_url=shared_redis_url,
+            prefix=unique_prefix(),
+        )  # fmt: skip
+        env.update(
+            DATABASE_URL=stack.enter_context(postgres_database()),
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_SECURE_SSL_REDIRECT="false",
+        )
+        manage(env, "migrate", "--noinput")
+        token = secrets.token_hex(20)
+        manage(
+            env, "shell", "-c",
+            "from django.contrib.auth.models import User\n"
+            "from rest_framework.authtoken.models import Token\n"
+            "staff = User.objects.create_user('operator', is_staff=True)\n"
+            f"Token.objects.create(user=staff, key='{token}')",
+        )  # fmt: skip
+        first = stack.enter_context(running_server(env, workdir, "uvicorn"))
+        second = stack.enter_context(running_server(env, workdir, "uvicorn"))
+        stack.enter_context(running_worker(env, workdir))
+        yield Deployment(first, second, token)
+
+
+async def test_chat_and_presence_reach_the_clients_of_the_other_process(
+    deployment: Deployment,
+) -> None:
+    async with joined(deployment.first, "across") as ada:
+        await receive_action(ada, "chat_history")
+        await receive_action(ada, "presence_state")
+        async with joined(deployment.second, "across") as bob:
+            await receive_action(bob, "chat_history")
+            present = await receive_action(bob, "presence_state")
+            joined_frame = await receive_action(ada, "presence_joined", ignore=frozenset())
+
+            await send_json(
+                bob, {"action": "new_chat_message", "payload": {"message": "hi", "name": "Bob"}}
+            )
+            heard = await receive_action(ada, "new_chat_message")
+            accepted = await receive_action(bob, "message_accepted")
+
+    assert len(present["payload"]["participants"]) == 2
+    assert joined_frame["payload"]["participant"] in present["payload"]["participants"]
+    assert heard["payload"]["message"] == "hi"
+    assert heard["payload"]["seq"] == accepted["payload"]["seq"] == 1
+
+
+async def test_a_client_that_returns_through_the_other_process_resumes_without_gap(
+    deployment: Deployment,
+) -> None:
+    async with joined(deployment.first, "moving") as sender:
+        await receive_action(sender, "chat_history")
+        sent = await send_many(sender, 5)
+        async with joined(deployment.second, "moving", last_seq=sent[1]) as returning:
+            replayed = await messages_until_resumed(returning)
+            sent += await send_many(sender, 1, start=5)
+            live = await receive_action(returning, "new_chat_message", ignore=QUIET)
+
+    assert [m["seq"] for m in replayed] == sent[2:5]
+    assert live["payload"]["seq"] == sent[5] == 6
+
+
+async def test_a_staff_notification_sent_through_one_process_reaches_clients_of_both(
+    deployment: Deployment,
+) -> None:
+    staff = {"Authorization": f"Token {deployment.staff_token}"}
+    async with (
+        connect(f"{deployment.first.ws_url}/ws/system/", additional_headers=staff) as operator,
+        connect(f"{deployment.second.ws_url}/ws/system/") as listener,
+    ):
+        for ws in (operator, listener):
+            await receive_action(ws, "authentication")
+            await receive_action(ws, "job_list")
+
+        await send_json(
+            operator,
+            {"action": "broadcast_notification", "payload": {"message": "Deploying at noon"}},
+        )
+
+        for ws in (operator, listener):
+            notification = await receive_action(ws, "system_notification")
+            assert notification["payload"]["message"] == "Deploying at noon"
+
+
+async def test_a_job_started_through_either_process_runs_on_the_shared_worker(
+    deployment: Deployment,
+) -> None:
+    for server in (deployment.first, deployment.second):
+        async with connect(f"{server.ws_url}/ws/system/") as ws:
+            await receive_action(ws, "authentication")
+            await receive_action(ws, "job_list")
+            job = {"task_type": "analyze", "content": "to be or not to be"}
+
+            await send_json(ws, {"action": "system_message", "payload": job})
+
+            await receive_action(ws, "job_queued")
+            while (frame := await receive_json(ws))["action"] == "job_progress":
+                pass
+            assert frame["action"] == "job_result"
+            assert frame["payload"]["status"] == "succeeded"
+
+
+async def test_a_message_resent_through_the_other_process_is_stored_once(
+    deployment: Deployment,
+) -> None:
+    frame = {
+        "action": "new_chat_message",
+        "payload": {"message": "once", "name": "Ada", "client_id": "resent-1"},
+    }
+    accepted = []
+    for server in (deployment.first, deployment.second, deployment.first):
+        async with joined(server, "resent") as ws:
+            await receive_action(ws, "chat_history")
+            await send_json(ws, frame)
+            accepted.append((await receive_action(ws, "message_accepted", ignore=QUIET))["payload"])
+        async with joined(server, "resent") as ws:
+            history = (await receive_action(ws, "chat_history"))["payload"]["messages"]
+
+    assert [a["seq"] for a in accepted] == [1, 1, 1]
+    assert [a["duplicate"] for a in accepted] == [False, True, True]
+    assert [m["message"] for m in history] == ["once"]

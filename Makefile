@@ -29,6 +29,7 @@ bench:
 	@scripts/setup dev
 	@scripts/with-redis $(PY) -m bench.assistant_lag
 	@$(PY) -m bench.export_memory  # tutorial: system
+	@scripts/with-redis $(PY) -m bench.suite  # tutorial: production
 
 # Local branches cp0..cp5, one per part of the tutorial (docs/tutorial/), cut from main.
 checkpoints:

@@ -1,0 +1,236 @@
+"""
+Chat fan-out under load: R rooms x N clients on a server, every client posting
+M messages at a set rate; what reaches the others, how late, at what cost.
+
+Each message carries its sender, its number and its send time, so the load
+client (this process, apart from the server) counts every delivery: lost or
+duplicated ones (which must be 0), latency p50/p99 from send to delivery, and
+the server's CPU time per delivered message and memory per connection (read
+from /proc for the server's process tree).
+
+    python -m bench.fanout                              # starts its own uvicorn
+    python -m bench.fanout --url ws://127.0.0.1:8000 --pid 1234 --rooms 10 --clients 10
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection, connect
+
+QUIET_FOR = 5.0  # seconds without a delivery after which the rest count as lost
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Load:
+    rooms: int = 1
+    clients: int = 50
+    messages: int = 20  # per client
+    rate: float = 2.0  # messages per second per client
+    idle: int = 0  # connections besides, each alone in a room, that only listen
+
+    def __str__(self) -> str:
+        idle = f" +{self.idle} idle" if self.idle else ""
+        return f"{self.rooms} x {self.clients}{idle}"
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    seen: Counter[tuple[str, str, int]] = field(default_factory=Counter)  # receiver, sender, n
+    delivered: int = 0
+    last_delivery: float = 0.0
+
+
+@dataclass(frozen=True)
+class FanoutReport:
+    load: Load
+    expected: int
+    delivered: int
+    lost: int
+    duplicated: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us_per_delivery: float | None
+    kib_per_connection: float | None
+    client_cpu: float  # share of a core the load client itself used
+
+    def row(self) -> str:
+        cpu = f"{self.cpu_us_per_delivery:.0f}" if self.cpu_us_per_delivery is not None else "-"
+        memory = f"{self.kib_per_connection:.0f}" if self.kib_per_connection is not None else "-"
+        return (
+            f"{self.load!s:<15} {self.delivered:>9} "
+            f"{self.delivered / self.seconds:>9.0f} {self.p50_ms:>7.1f} {self.p99_ms:>7.1f} "
+            f"{cpu:>8} {memory:>8} {self.lost:>5} {self.duplicated:>5} {self.client_cpu:>7.0%}"
+        )
+
+    HEADER = (
+        "load            delivered   per sec  p50 ms  p99 ms CPU us/d KiB/conn  lost   dup  client"
+    )
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's worker processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if children.exists():
+        for child in children.read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    return sum(
+        int(Path(f"/proc/{member}/statm").read_text().split()[1]) * PAGE_SIZE
+        for member in process_tree(pid)
+    )
+
+
+class Client:
+    def __init__(self, name: str, room: str, tally: Tally) -> None:
+        self.name, self.room, self.tally = name, room, tally
+        self.ws: ClientConnection | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def join(self, url: str) -> None:
+        self.ws = await connect(f"{url}/ws/chat/{self.room}/", max_queue=None)
+        while json.loads(await self.ws.recv())["action"] != "chat_history":
+            pass
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        assert self.ws is not None
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            if frame["action"] != "new_chat_message":
+                continue
+            sender, number, sent_at = frame["payload"]["message"].split(" ")
+            now = time.perf_counter()
+            self.tally.seen[(self.name, sender, int(number))] += 1
+            self.tally.delivered += 1
+            self.tally.latencies.append(now - float(sent_at))
+            self.tally.last_delivery = now
+
+    async def post(self, load: Load) -> None:
+        assert self.ws is not None
+        interval = 1 / load.rate
+        # Clients keep their own phase, as people do: not all in the same instant.
+        start = time.perf_counter() + random.uniform(0, interval)
+        for number in range(load.messages):
+            await asyncio.sleep(max(0.0, start + number * interval - time.perf_counter()))
+            text = f"{self.name} {number} {time.perf_counter():.6f}"
+            payload = {"message": text, "name": "bench", "client_id": f"{self.name}-{number}"}
+            await self.ws.send(json.dumps({"action": "new_chat_message", "payload": payload}))
+
+    async def leave(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def measure(url: str, load: Load, server_pid: int | None = None) -> FanoutReport:
+    tally = Tally()
+    run = uuid.uuid4().hex[:6]
+    before_rss = rss_bytes(server_pid) if server_pid else None
+    clients = [
+        Client(f"c{room}-{n}", f"bench-{run}-{room}", tally)
+        for room in range(load.rooms)
+        for n in range(load.clients)
+    ]
+    idle = [Client(f"i{n}", f"bench-{run}-idle-{n}", Tally()) for n in range(load.idle)]
+    everyone = idle + clients
+    for batch in range(0, len(everyone), 50):  # not a thundering herd of handshakes
+        await asyncio.gather(*(client.join(url) for client in everyone[batch : batch + 50]))
+    after_rss = rss_bytes(server_pid) if server_pid else None
+    cpu_before = cpu_seconds(server_pid) if server_pid else None
+    began, client_began = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(client.post(load) for client in clients))
+    expected = len(clients) * load.messages * (load.clients - 1)
+    tally.last_delivery = time.perf_counter()
+    while tally.delivered < expected:
+        if time.perf_counter() - tally.last_delivery > QUIET_FOR:
+            break
+        await asyncio.sleep(0.05)  # progress check of a load run, not synchronisation
+    seconds = max(tally.last_delivery, began) - began
+    client_cpu = (time.process_time() - client_began) / max(time.perf_counter() - began, 1e-9)
+    cpu = cpu_seconds(server_pid) - cpu_before if server_pid and cpu_before is not None else None
+    await asyncio.gather(*(client.leave() for client in everyone))
+
+    delivered = tally.delivered
+    unique = len(tally.seen)
+    latencies = sorted(tally.latencies) or [0.0]
+    return FanoutReport(
+        load=load,
+        expected=expected,
+        delivered=delivered,
+        lost=expected - unique,
+        duplicated=delivered - unique,
+        seconds=seconds,
+        p50_ms=latencies[len(latencies) // 2] * 1000,
+        p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        cpu_us_per_delivery=cpu / delivered * 1e6 if cpu is not None and delivered else None,
+        client_cpu=client_cpu,
+        kib_per_connection=(after_rss - before_rss) / len(everyone) / 1024
+        if after_rss is not None and before_rss is not None
+        else None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--url", help="ws://host:port of a running server (default: start one)")
+    parser.add_argument("--pid", type=int, help="the server's process id, for CPU and memory")
+    parser.add_argument("--rooms", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=2.0, help="messages/s per client")
+    parser.add_argument("--idle", type=int, default=0, help="listening connections besides")
+    args = parser.parse_args()
+    load = Load(args.rooms, args.clients, args.messages, args.rate, args.idle)
+    if args.url:
+        report = asyncio.run(measure(args.url, load, args.pid))
+    else:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.support.servers import manage, running_server, server_env
+
+        with tempfile.TemporaryDirectory() as workdir:
+            env = server_env(
+                Path(workdir), settings="config.settings.dev",
+                redis_url=os.environ.get("REDIS_URL"), prefix=f"bench-{uuid.uuid4().hex[:8]}",
+            )  # fmt: skip
+            env.update(
+                WEBSOCKET_RATE_PER_CONNECTION="100000/second",
+                WEBSOCKET_RATE_PER_USER="100000/second",
+            )
+            manage(env, "migrate", "--noinput")
+            with running_server(env, Path(workdir), "uvicorn") as server:
+                report = asyncio.run(measure(server.ws_url, load, server.process.pid))
+    print(FanoutReport.HEADER)
+    print(report.row())
+
+
+if __name__ == "__main__":
+    main()

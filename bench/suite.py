@@ -1,0 +1,175 @@
+"""
+The benchmark suite (`make bench`): chat fan-out on our consumer and its
+peers, on several servers and process counts, side by side.
+
+Every run starts its servers afresh on this machine, with one Redis (the
+channel layer) and PostgreSQL when TEST_POSTGRES_URL's server answers (SQLite
+otherwise), and drives them with bench.fanout's load client. It prints one
+table and writes bench/results/fanout.svg.
+
+At a fixed offered load (0.5 message/s per client), server CPU per delivered
+message is the figure that predicts saturation; each target's is also given
+as a ratio to the floor: a bare Channels consumer on the list-based Redis
+layer. At a saturating load (5 messages/s
+per client), delivered messages per second show how throughput grows with
+server processes.
+
+    python -m bench.suite            # everything, a few minutes
+    python -m bench.suite --quick    # one run per target, fewer messages
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bench.fanout import FanoutReport, Load, measure
+from bench.plot import bar_chart
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+from tests.support.servers import Server, manage, running_server, server_env  # noqa: E402
+from tests.support.services import (  # noqa: E402
+    created_database,
+    postgres_answers,
+    postgres_server_url,
+)
+
+CHAT = "config.asgi:application"
+BARE_CHANNELS = "bench.peers.bare_channels:application"
+STARLETTE = "bench.peers.starlette_rooms:application"
+RESULTS = BASE_DIR / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    app: str
+    server: Server
+    processes: int = 1
+    layer: str = "pubsub"  # CHANNEL_LAYER_KIND
+
+
+@dataclass(frozen=True)
+class Result:
+    target: Target
+    report: FanoutReport
+
+
+# The floor is the bare consumer on channels-redis's list-based layer, as
+# Channels' documentation sets it up; our chat runs on the layer it ships with.
+FLOOR = Target("bare Channels", BARE_CHANNELS, "uvicorn", layer="lists")
+FIXED = [
+    Target("chat", CHAT, "uvicorn"),
+    FLOOR,
+    Target("bare Channels", BARE_CHANNELS, "uvicorn"),
+    Target("Starlette", STARLETTE, "uvicorn"),
+    Target("chat", CHAT, "uvicorn", layer="lists"),
+    Target("chat", CHAT, "daphne"),
+    Target("chat", CHAT, "granian"),
+]
+SCALING = [Target("chat", CHAT, "uvicorn", processes) for processes in (1, 2, 4)]
+FIXED_LOADS = [Load(1, 50, 10, 0.5), Load(10, 10, 10, 0.5), Load(1, 50, 10, 0.5, idle=1000)]
+SATURATING = Load(1, 50, 20, 5.0)
+
+
+@contextmanager
+def database() -> Iterator[tuple[str, str]]:
+    """PostgreSQL if it answers (as production runs), else SQLite; and which."""
+    url = postgres_server_url()
+    if postgres_answers(url):
+        with created_database(url) as database_url:
+            yield database_url, "PostgreSQL"
+    else:
+        with tempfile.TemporaryDirectory() as workdir:
+            yield f"sqlite:///{workdir}/bench.sqlite3", "SQLite (no PostgreSQL answered)"
+
+
+def run(target: Target, load: Load, database_url: str, redis_url: str | None) -> FanoutReport:
+    with tempfile.TemporaryDirectory() as workdir:
+        env = server_env(
+            Path(workdir), settings="config.settings.dev", redis_url=redis_url,
+            prefix=f"bench-{uuid.uuid4().hex[:8]}",
+        )  # fmt: skip
+        env.update(
+            DATABASE_URL=database_url,
+            WEBSOCKET_RATE_PER_CONNECTION="1000000/second",
+            WEBSOCKET_RATE_PER_USER="1000000/second",
+            CHANNEL_LAYER_KIND=target.layer,
+        )
+        with running_server(
+            env, Path(workdir), target.server, target.app, processes=target.processes
+        ) as server:
+            return asyncio.run(measure(server.ws_url, load, server.process.pid))
+
+
+def table(results: list[Result]) -> list[str]:
+    floors = {r.report.load: r.report.cpu_us_per_delivery for r in results if r.target == FLOOR}
+    lines = [f"{'target':<38} {FanoutReport.HEADER}  vs floor"]
+    for result in results:
+        target, report = result.target, result.report
+        name = f"{target.label}, {target.server} x{target.processes}, {target.layer}"
+        floor = floors.get(report.load)
+        ratio = (
+            f"{report.cpu_us_per_delivery / floor:.2f}x"
+            if floor and report.cpu_us_per_delivery is not None
+            else "-"
+        )
+        lines.append(f"{name:<38} {report.row()}  {ratio:>8}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="one load, fewer messages")
+    args = parser.parse_args()
+    redis_url = os.environ.get("REDIS_URL")
+    fixed_loads = FIXED_LOADS[:1] if args.quick else FIXED_LOADS
+    plan = [(target, load) for load in fixed_loads for target in FIXED]
+    plan += [(target, SATURATING) for target in SCALING]
+    if args.quick:
+        plan = [(target, replace(load, messages=3)) for target, load in plan]
+    results: list[Result] = []
+    with ExitStack() as stack:
+        database_url, database_name = stack.enter_context(database())
+        print(f"database: {database_name}; channel layer: Redis at {redis_url}", flush=True)
+        settings = {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+        manage({**os.environ, **settings}, "migrate", "--noinput")
+        for target, load in plan:
+            if target.app == STARLETTE and load.idle:
+                continue
+            report = run(target, load, database_url, redis_url)
+            results.append(Result(target, report))
+            print(table(results)[-1], flush=True)
+    print()
+    print("\n".join(table(results)))
+    RESULTS.mkdir(exist_ok=True)
+    chart = RESULTS / "fanout.svg"
+    chart.write_text(
+        bar_chart(
+            "Server CPU per delivered message at 1 x 50, 0.5 message/s per client (us)",
+            [
+                (
+                    f"{r.target.label}, {r.target.server}, {r.target.layer}",
+                    r.report.cpu_us_per_delivery or 0.0,
+                )
+                for r in results
+                if r.report.load == fixed_loads[0] and r.target.processes == 1
+            ],
+        )
+    )
+    print(f"\nplot: {chart.relative_to(BASE_DIR)}")
+
+
+if __name__ == "__main__":
+    main()

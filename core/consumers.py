@@ -4,11 +4,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.outgoing import ErrorMessage
 from django.conf import settings
@@ -16,6 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from core.authenticators import SiteAuthenticator
 from core.credentials import CLOSE_SIGNED_OUT, SignedIn
+from core.dispatching import dispatch_in_turn
 from core.guests import guest_id_from_scope
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
@@ -48,11 +50,23 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         reconnects and resumes.
         """
         try:
-            await super().__call__(scope, receive, send)
+            await self.serve(scope, receive, send)
         except Exception:
             logger.exception("Consumer at %s failed; closing with 1011", scope.get("path"))
             with suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
+
+    async def serve(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' AsyncConsumer.__call__, taking messages in with `dispatch_in_turn`."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        await dispatch_in_turn(sources, self.dispatch)
 
     async def dispatch(self, message: Any) -> None:
         """

@@ -3,13 +3,13 @@
 import asyncio
 from typing import Literal
 
-from channels.auth import AuthMiddlewareStack
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
 
 from core.consumers import SiteConsumer
+from core.guards import session_and_user
 
 
 class ProbeHold(BaseMessage):
@@ -51,5 +51,5 @@ class ProbeConsumer(SiteConsumer):
         await self.gate.wait()
 
 
-PROBE = AuthMiddlewareStack(ProbeConsumer.as_asgi())
+PROBE = session_and_user(ProbeConsumer.as_asgi())
 """The probe behind the session and user middleware, as config.asgi serves endpoints."""

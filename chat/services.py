@@ -67,9 +67,6 @@ def post_message(
 def _store(
     room_name: str, author: Participant, user: User | AnonymousUser, body: str, client_id: str
 ) -> Posted:
-    room, _ = Room.objects.get_or_create(name=room_name)
-    if not is_member(room, user):
-        raise NotAllowed("You are not a member of this room.")
     fields = {
         "author_id": author.user_id,
         "author_name": author.name,
@@ -78,33 +75,51 @@ def _store(
         "client_id": client_id,
         "created_at": timezone.now(),
     }
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        message = _append_in_one_statement(room, fields)
+    in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if in_one_statement:
+        # Most messages go to a public room that exists: anyone may post
+        # there, so one statement finds the room, counts and inserts.
+        public = Room(name=room_name, kind=Room.Kind.PUBLIC)
+        message = _append_in_one_statement(public, fields, name=room_name, kind=public.kind)
+        if message is not None:
+            return Posted(message, created=True)
+    room, _ = Room.objects.get_or_create(name=room_name)
+    if not is_member(room, user):
+        raise NotAllowed("You are not a member of this room.")
+    if in_one_statement:
+        message = _append_in_one_statement(room, fields, id=room.pk)
+        if message is None:
+            raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
     else:
         message = _append_in_a_transaction(room, fields)
     return Posted(message, created=True, direct_recipients=_others(room, author))
 
 
-def _append_in_one_statement(room: Room, fields: dict[str, Any]) -> Message:
+def _append_in_one_statement(room: Room, fields: dict[str, Any], **room_is: Any) -> Message | None:
     """
-    Count and insert in one statement, so the room's row is locked only while
-    PostgreSQL runs it: a lock held across round trips is held for as long as
-    this thread waits for the GIL, and every process posting to the room
-    queues behind it.
+    Count and insert in one statement, in the room whose columns are as
+    `room_is` says (None if there is none), so its row is locked only while
+    PostgreSQL runs the statement: a lock held across round trips is held
+    for as long as this thread waits for the GIL, and every process posting
+    to the room queues behind it.
     """
     quote = connection.ops.quote_name
     columns = list(fields)
     sql = (
         f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + 1 "
-        "WHERE id = %s RETURNING id, last_seq) "
+        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_is)} "
+        "RETURNING id, last_seq) "
         f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
         f"{', '.join(quote(column) for column in columns)}) "
         f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
-        "RETURNING id, seq"
+        "RETURNING id, seq, room_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [room.pk, *fields.values()])
-        pk, seq = cursor.fetchone()
+        cursor.execute(sql, [*room_is.values(), *fields.values()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, seq, room.pk = row
     room.last_seq = seq
     return Message(pk=pk, room=room, seq=seq, **fields)
 

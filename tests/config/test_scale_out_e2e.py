@@ -29,7 +29,10 @@ from tests.support.services import postgres_database, unique_prefix
 class Deployment:
     first: ServerProcess
     second: ServerProcess
-    staff_token: str
+    tokens: dict[str, str]  # username: API token
+
+    def signed_in(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Token {self.tokens[username]}"}
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +52,23 @@ def deployment(
             DJANGO_SECURE_SSL_REDIRECT="false",
         )
         manage(env, "migrate", "--noinput")
-        token = secrets.token_hex(20)
+        tokens = {name: secrets.token_hex(20) for name in ("operator", "ada", "bob", "eve")}
         manage(
             env, "shell", "-c",
             "from django.contrib.auth.models import User\n"
             "from rest_framework.authtoken.models import Token\n"
-            "staff = User.objects.create_user('operator', is_staff=True)\n"
-            f"Token.objects.create(user=staff, key='{token}')",
+            "from chat import services\n"
+            f"for name, key in {tokens!r}.items():\n"
+            "    user = User.objects.create_user(name, is_staff=name == 'operator')\n"
+            "    Token.objects.create(user=user, key=key)\n"
+            "ada = User.objects.get(username='ada')\n"
+            "services.create_private_room(owner=ada, name='backroom', member_usernames=['bob'])\n"
+            "services.direct_room(user=ada, other_username='bob')",
         )  # fmt: skip
         first = stack.enter_context(running_server(env, workdir, "uvicorn"))
         second = stack.enter_context(running_server(env, workdir, "uvicorn"))
         stack.enter_context(running_worker(env, workdir))
-        yield Deployment(first, second, token)
+        yield Deployment(first, second, tokens)
 
 
 async def test_chat_and_presence_reach_the_clients_of_the_other_process(
@@ -104,7 +112,7 @@ async def test_a_client_that_returns_through_the_other_process_resumes_without_g
 async def test_a_staff_notification_sent_through_one_process_reaches_clients_of_both(
     deployment: Deployment,
 ) -> None:
-    staff = {"Authorization": f"Token {deployment.staff_token}"}
+    staff = deployment.signed_in("operator")
     async with (
         connect(f"{deployment.first.ws_url}/ws/system/", additional_headers=staff) as operator,
         connect(f"{deployment.second.ws_url}/ws/system/") as listener,
@@ -160,3 +168,37 @@ async def test_a_message_resent_through_the_other_process_is_stored_once(
     assert [a["seq"] for a in accepted] == [1, 1, 1]
     assert [a["duplicate"] for a in accepted] == [False, True, True]
     assert [m["message"] for m in history] == ["once"]
+
+
+async def test_private_and_direct_rooms_take_their_members_messages_across_processes(
+    deployment: Deployment,
+) -> None:
+    first, second = deployment.first.ws_url, deployment.second.ws_url
+    ada, bob, eve = (deployment.signed_in(name) for name in ("ada", "bob", "eve"))
+    async with (
+        connect(f"{first}/ws/chat/backroom/", additional_headers=ada) as ada_private,
+        connect(f"{second}/ws/chat/backroom/", additional_headers=bob) as bob_private,
+        connect(f"{second}/ws/chat/lobby/", additional_headers=bob) as bob_elsewhere,
+        connect(f"{first}/ws/chat/backroom/", additional_headers=eve) as eve_private,
+    ):
+        for ws in (ada_private, bob_private, bob_elsewhere):
+            await receive_action(ws, "authentication")
+            await receive_action(ws, "chat_history")
+        refused = await receive_action(eve_private, "authentication")
+        await send_json(ada_private, {"action": "new_chat_message", "payload": {"message": "psst"}})
+        heard = await receive_action(bob_private, "new_chat_message", ignore=QUIET)
+        accepted = await receive_action(ada_private, "message_accepted", ignore=QUIET)
+
+        # ada and bob are users 2 and 3 of a fresh database: their direct room is dm-2-3.
+        async with connect(f"{first}/ws/chat/dm-2-3/", additional_headers=ada) as ada_direct:
+            await receive_action(ada_direct, "authentication")
+            await receive_action(ada_direct, "chat_history")
+            await send_json(
+                ada_direct, {"action": "new_chat_message", "payload": {"message": "hi"}}
+            )
+            notice = await receive_action(bob_elsewhere, "direct_message", ignore=QUIET)
+
+    assert refused["payload"]["status_code"] == 403
+    assert heard["payload"]["message"] == "psst"
+    assert heard["payload"]["seq"] == accepted["payload"]["seq"] == 1
+    assert notice["payload"] == {"room": "dm-2-3", "name": "ada", "preview": "hi"}

@@ -71,6 +71,7 @@ class ChatConsumer(SiteConsumer):
     participant: Participant
     cursor: DeliveryCursor
     heartbeat: asyncio.Task[None] | None = None
+    gap_filler: asyncio.Task[None] | None = None
     last_typing: float = float("-inf")
 
     async def post_authentication(self) -> None:
@@ -86,6 +87,7 @@ class ChatConsumer(SiteConsumer):
             connection=self.channel_name,
         )
         self.cursor = DeliveryCursor()
+        self.delivering = asyncio.Lock()  # one batch of room messages on the wire at a time
         # Join before reading the backlog: whatever commits after the read
         # arrives live, and the cursor drops what both paths deliver.
         await self.join_group(chat_room_group(self.room_name))
@@ -170,7 +172,9 @@ class ChatConsumer(SiteConsumer):
             await self.announce(PresenceLeft, who, to_self=True)
 
     async def websocket_disconnect(self, message: Any) -> None:
-        """Runs when the socket closes: stop heartbeats and leave presence."""
+        """Runs when the socket closes: stop heartbeats and gap fills, and leave presence."""
+        if self.gap_filler is not None:
+            self.gap_filler.cancel()
         if self.heartbeat is not None:
             self.heartbeat.cancel()
             gone = await presence_store().leave(self.room_name, self.channel_name)
@@ -249,20 +253,33 @@ class ChatConsumer(SiteConsumer):
     # Channel-layer events (see chat.notifications)
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        """A message was stored in this room: deliver it, and anything missed before it."""
-        seq = event["seq"]
-        if self.cursor.is_stale(seq):
-            return
-        missing = self.cursor.missing_before(seq)
-        if missing is not None:
-            after, upto = missing
-            for stored in await database_sync_to_async(selectors.messages_after)(
-                self.room_name, after, upto=upto
-            ):
-                if self.cursor.advance(stored.seq, stored.client_id):
-                    await self.send(text_data=notifications.message_frame(stored))
-        if self.cursor.advance(seq, event["client_id"]):
-            await self.send(text_data=event["frame"])
+        """A message was stored in this room: deliver it in seq order, once."""
+        async with self.delivering:
+            for frame in self.cursor.offer(event["seq"], event["client_id"], event["frame"]):
+                await self.send(text_data=frame)
+        if self.cursor.gap() is not None and self.gap_filler is None:
+            self.gap_filler = asyncio.create_task(self.fill_gaps())
+
+    async def fill_gaps(self) -> None:
+        """
+        Give a broadcast that was overtaken CHAT_GAP_WAIT seconds to arrive,
+        then read whatever is still missing from the database.
+        """
+        try:
+            while self.cursor.gap() is not None:
+                await asyncio.sleep(settings.CHAT_GAP_WAIT)
+                if (gap := self.cursor.gap()) is None:
+                    break
+                after, upto = gap
+                stored = await database_sync_to_async(selectors.messages_after)(
+                    self.room_name, after, upto=upto
+                )
+                found = [(m.seq, m.client_id, notifications.message_frame(m)) for m in stored]
+                async with self.delivering:
+                    for frame in self.cursor.fill(found, upto):
+                        await self.send(text_data=frame)
+        finally:
+            self.gap_filler = None
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         """Presence or typing in this room; not echoed to the connection that caused it."""

@@ -4,9 +4,12 @@ Exactly-once, in-order delivery of room messages to one connection.
 No I/O here: the consumer feeds in what it learns and acts on the answers.
 Messages reach a consumer three ways: the backlog sent on connect (history
 or a resume), live broadcasts through the channel layer, and gap fills read
-from the database. Broadcasts can arrive out of order (two senders racing)
-or not at all (the channel layer drops messages when a client's queue is
-full); the cursor turns all of that into each seq delivered once, in order.
+from the database. Broadcasts can arrive out of order (two senders racing,
+on two server processes say) or not at all (a layer that drops what
+overflows a channel's capacity). A broadcast that runs ahead of a missing
+seq is held back; the missing one usually arrives a moment later, and the
+held ones follow it. Only a gap that stays open is read from the database.
+The cursor turns all of that into each seq delivered once, in order.
 """
 
 from dataclasses import dataclass, field
@@ -29,22 +32,53 @@ def plan_resume(last_seq: int, *, first_kept: int, newest: int, limit: int) -> R
 
 @dataclass
 class DeliveryCursor:
-    """The newest seq this connection has delivered, and the messages it sent itself."""
+    """The newest seq this connection has delivered, the broadcasts held back
+    behind a gap, and the messages this connection's client sent itself."""
 
     last_seq: int = 0
     own_client_ids: set[str] = field(default_factory=set)
+    held: dict[int, tuple[str, str]] = field(default_factory=dict)  # seq: (client id, frame)
 
-    def is_stale(self, seq: int) -> bool:
-        """Already delivered (a replayed or gap-filled message arriving live)."""
-        return seq <= self.last_seq
+    def offer(self, seq: int, client_id: str, frame: str) -> list[str]:
+        """A live broadcast: the frames to send now, in seq order (none if it must wait)."""
+        if seq == self.last_seq + 1 and not self.held:  # the usual case
+            return [frame] if self._advance(seq, client_id) else []
+        if seq > self.last_seq:
+            self.held[seq] = (client_id, frame)
+        return self._release()
 
-    def missing_before(self, seq: int) -> tuple[int, int] | None:
-        """The (after, upto) range to read from the database before `seq`, if any."""
-        if seq > self.last_seq + 1:
-            return self.last_seq, seq - 1
-        return None
+    def gap(self) -> tuple[int, int] | None:
+        """The (after, upto) seqs to read from the database if a held broadcast still waits."""
+        if not self.held:
+            return None
+        return self.last_seq, max(self.held)
 
-    def advance(self, seq: int, client_id: str) -> bool:
+    def fill(self, stored: list[tuple[int, str, str]], upto: int) -> list[str]:
+        """
+        The gap's messages as read from the database, (seq, client id, frame)
+        oldest first: the frames to send now. Seqs up to `upto` that the
+        database no longer has (pruned meanwhile) are skipped, not awaited.
+        """
+        frames = [
+            frame
+            for seq, client_id, frame in stored
+            if seq > self.last_seq and self._advance(seq, client_id)
+        ]
+        self.last_seq = max(self.last_seq, upto)
+        return frames + self._release()
+
+    def _release(self) -> list[str]:
+        """Send what the held broadcasts can now follow; drop those delivered otherwise."""
+        frames = []
+        for seq in sorted(self.held):
+            if seq > self.last_seq + 1:
+                break
+            client_id, frame = self.held.pop(seq)
+            if seq == self.last_seq + 1 and self._advance(seq, client_id):
+                frames.append(frame)
+        return frames
+
+    def _advance(self, seq: int, client_id: str) -> bool:
         """Mark `seq` delivered; True if the client should be sent it (it is not its own)."""
         self.last_seq = max(self.last_seq, seq)
         if client_id in self.own_client_ids:

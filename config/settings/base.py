@@ -230,6 +230,9 @@ CHAT_TYPING_INTERVAL = 2.0
 # further behind, it gets `resync_required` and a fresh history page.
 CHAT_RESUME_LIMIT = 1000
 CHAT_HISTORY_PAGE = 50
+# A broadcast that overtook an earlier seq (two server processes racing)
+# waits this long (seconds) for it before the gap is read from the database.
+CHAT_GAP_WAIT = float(os.environ.get("CHAT_GAP_WAIT", "0.1"))
 
 # tutorial: assistants
 # The assistant. Offline by default: it answers from the documentation below.

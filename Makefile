@@ -25,11 +25,13 @@ lint:
 	$(PY) -m mypy .
 
 # tutorial: assistants
+# The benchmarks (bench/), each printing its figures.
+BENCHMARKS := bench.assistant_lag
+BENCHMARKS += bench.export_memory  # tutorial: system
+BENCHMARKS := bench.suite  # tutorial: production
 bench:
 	@scripts/setup dev
-	@scripts/with-redis $(PY) -m bench.assistant_lag
-	@$(PY) -m bench.export_memory  # tutorial: system
-	@scripts/with-redis $(PY) -m bench.suite  # tutorial: production
+	@for benchmark in $(BENCHMARKS); do scripts/with-redis $(PY) -m $$benchmark || exit 1; done
 
 # Local branches cp0..cp5, one per part of the tutorial (docs/tutorial/), cut from main.
 checkpoints:

@@ -9,20 +9,34 @@ memory should stay flat as the room grows.
 """
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--messages", type=int, default=100_000)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class ExportReport:
+    messages: int
+    megabytes_written: float
+    peak_megabytes: float
+    seconds: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"messages exported      {self.messages:,}",
+            f"files written          {self.megabytes_written:.1f} MB (Markdown + JSON)",
+            f"peak Python memory     {self.peak_megabytes:.1f} MB (tracemalloc)",
+            f"time                   {self.seconds:.1f} s",
+        ]
+
+
+def measure(messages: int = 100_000) -> ExportReport:
+    """Export a room of `messages` messages, stored in a fresh SQLite database of its own."""
     workdir = Path(tempfile.mkdtemp(prefix="relay-bench-export-"))
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.update(
@@ -39,9 +53,9 @@ def main() -> None:
     from system.jobs import export_transcript
 
     call_command("migrate", verbosity=0)
-    room = Room.objects.create(name="bench", last_seq=args.messages)
+    room = Room.objects.create(name="bench", last_seq=messages)
     batch = 5000
-    for start in range(0, args.messages, batch):
+    for start in range(0, messages, batch):
         Message.objects.bulk_create(
             Message(
                 room=room,
@@ -50,7 +64,7 @@ def main() -> None:
                 body=f"message number {n} " * 4,
                 client_id=f"c{n}",
             )
-            for n in range(start, min(start + batch, args.messages))
+            for n in range(start, min(start + batch, messages))
         )
 
     tracemalloc.start()
@@ -62,10 +76,18 @@ def main() -> None:
     size = sum(
         (workdir / "media" / "exports" / f"bench.{ext}").stat().st_size for ext in ("md", "json")
     )
-    print(f"messages exported      {result['messages']:,}")
-    print(f"files written          {size / 1e6:.1f} MB (Markdown + JSON)")
-    print(f"peak Python memory     {peak / 1e6:.1f} MB (tracemalloc)")
-    print(f"time                   {took:.1f} s")
+    return ExportReport(result["messages"], size / 1e6, peak / 1e6, took)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    report = measure(args.messages)
+    print(json.dumps(asdict(report)) if args.json else "\n".join(report.lines()))
 
 
 if __name__ == "__main__":

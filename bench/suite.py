@@ -10,17 +10,25 @@ table and writes bench/results/fanout.svg.
 At a fixed offered load (0.5 message/s per client), server CPU per delivered
 message is the figure that predicts saturation; each target's is also given
 as a ratio to the floor: a bare Channels consumer on the list-based Redis
-layer. At a saturating load (5 messages/s
-per client), delivered messages per second show how throughput grows with
-server processes.
+layer. At a saturating load (two rooms of 50, 6 messages/s per client, more
+than one process delivers on two cores), delivered messages per second show
+how throughput grows with server processes. Two rooms, because one room's
+posts queue behind one another for its row in PostgreSQL (each commit waits
+for the disk), whatever the number of processes.
 
-    python -m bench.suite            # everything, a few minutes
-    python -m bench.suite --quick    # one run per target, fewer messages
+The suite ends with the assistant's event-loop lag while 20 answers stream
+(bench.assistant_lag) and the export job's peak memory on a room of 100,000
+messages (bench.export_memory).
+
+    python -m bench.suite            # everything, about ten minutes
+    python -m bench.suite --quick    # one load per target, fewer messages
 """
 
 import argparse
 import asyncio
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -29,6 +37,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench import assistant_lag, export_memory
 from bench.fanout import FanoutReport, Load, measure
 from bench.plot import bar_chart
 
@@ -36,7 +45,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-from tests.support.servers import Server, manage, running_server, server_env  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    Server,
+    ServerProcess,
+    manage,
+    running_server,
+    server_env,
+)
 from tests.support.services import (  # noqa: E402
     created_database,
     postgres_answers,
@@ -78,7 +93,7 @@ FIXED = [
 ]
 SCALING = [Target("chat", CHAT, "uvicorn", processes) for processes in (1, 2, 4)]
 FIXED_LOADS = [Load(1, 50, 10, 0.5), Load(10, 10, 10, 0.5), Load(1, 50, 10, 0.5, idle=1000)]
-SATURATING = Load(1, 50, 20, 5.0)
+SATURATING = Load(2, 50, 60, 6.0)
 
 
 @contextmanager
@@ -93,7 +108,9 @@ def database() -> Iterator[tuple[str, str]]:
             yield f"sqlite:///{workdir}/bench.sqlite3", "SQLite (no PostgreSQL answered)"
 
 
-def run(target: Target, load: Load, database_url: str, redis_url: str | None) -> FanoutReport:
+@contextmanager
+def serving(target: Target, database_url: str, redis_url: str | None) -> Iterator[ServerProcess]:
+    """`target` started afresh, its rate limits lifted."""
     with tempfile.TemporaryDirectory() as workdir:
         env = server_env(
             Path(workdir), settings="config.settings.dev", redis_url=redis_url,
@@ -108,7 +125,31 @@ def run(target: Target, load: Load, database_url: str, redis_url: str | None) ->
         with running_server(
             env, Path(workdir), target.server, target.app, processes=target.processes
         ) as server:
-            return asyncio.run(measure(server.ws_url, load, server.process.pid))
+            yield server
+
+
+def run(target: Target, load: Load, database_url: str, redis_url: str | None) -> FanoutReport:
+    with serving(target, database_url, redis_url) as server:
+        return asyncio.run(measure(server.ws_url, load, server.process.pid))
+
+
+def others(database_url: str, redis_url: str | None, export_messages: int) -> list[str]:
+    """The assistant's and the export's figures, on the production server."""
+    with serving(Target("chat", CHAT, "uvicorn"), database_url, redis_url) as server:
+        lag = asyncio.run(assistant_lag.measure(server.ws_url))
+    # In a process of its own: it sets Django up with a database of its own.
+    measured = subprocess.run(
+        [sys.executable, "-m", "bench.export_memory", "--json", "--messages", str(export_messages)],
+        cwd=BASE_DIR, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    export = export_memory.ExportReport(**json.loads(measured.stdout))
+    return [
+        f"assistant, uvicorn x1: ping while {lag.streams} answers stream: p50 {lag.p50_ms:.1f} ms,"
+        f" p99 {lag.p99_ms:.1f} ms, max {lag.max_ms:.1f} ms (idle {lag.idle_ms:.1f} ms)",
+        f"export of a {export.messages:,}-message room: peak Python memory"
+        f" {export.peak_megabytes:.1f} MB, {export.megabytes_written:.1f} MB written"
+        f" in {export.seconds:.1f} s",
+    ]
 
 
 def table(results: list[Result]) -> list[str]:
@@ -151,8 +192,11 @@ def main() -> None:
             report = run(target, load, database_url, redis_url)
             results.append(Result(target, report))
             print(table(results)[-1], flush=True)
+        also = others(database_url, redis_url, 10_000 if args.quick else 100_000)
     print()
     print("\n".join(table(results)))
+    print()
+    print("\n".join(also))
     RESULTS.mkdir(exist_ok=True)
     chart = RESULTS / "fanout.svg"
     chart.write_text(

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from pathlib import Path
 from bench import assistant_lag, export_memory
 from bench.fanout import FanoutReport, Load, measure
 from bench.plot import bar_chart
+from core.layers import DEFAULT_REDIS_URL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -111,14 +113,17 @@ def database() -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def serving(target: Target, database_url: str, redis_url: str | None) -> Iterator[ServerProcess]:
-    """`target` started afresh, its rate limits lifted."""
+def serving(target: Target, database_url: str, redis_url: str) -> Iterator[ServerProcess]:
+    """`target` started afresh with the production settings, its rate limits lifted."""
     with tempfile.TemporaryDirectory() as workdir:
         env = server_env(
-            Path(workdir), settings="config.settings.dev", redis_url=redis_url,
+            Path(workdir), settings="config.settings.production", redis_url=redis_url,
             prefix=f"bench-{uuid.uuid4().hex[:8]}",
         )  # fmt: skip
         env.update(
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_SECURE_SSL_REDIRECT="false",  # no TLS in front of it here
             DATABASE_URL=database_url,
             WEBSOCKET_RATE_PER_CONNECTION="1000000/second",
             WEBSOCKET_RATE_PER_USER="1000000/second",
@@ -130,12 +135,12 @@ def serving(target: Target, database_url: str, redis_url: str | None) -> Iterato
             yield server
 
 
-def run(target: Target, load: Load, database_url: str, redis_url: str | None) -> FanoutReport:
+def run(target: Target, load: Load, database_url: str, redis_url: str) -> FanoutReport:
     with serving(target, database_url, redis_url) as server:
         return asyncio.run(measure(server.ws_url, load, server.process.pid))
 
 
-def others(database_url: str, redis_url: str | None, export_messages: int) -> list[str]:
+def others(database_url: str, redis_url: str, export_messages: int) -> list[str]:
     """The assistant's and the export's figures, on the production server."""
     with serving(Target("chat", CHAT, "uvicorn"), database_url, redis_url) as server:
         lag = asyncio.run(assistant_lag.measure(server.ws_url))
@@ -176,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="one load, fewer messages")
     args = parser.parse_args()
-    redis_url = os.environ.get("REDIS_URL")
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL  # scripts/with-redis saw to it
     fixed_loads = FIXED_LOADS[:1] if args.quick else FIXED_LOADS
     plan = [(target, load) for load in fixed_loads for target in FIXED]
     plan += [(target, load) for load in SATURATING for target in SCALING]

@@ -14,12 +14,11 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, async_pla
 from core.layers import redis_answers
 from tests.support.servers import (
     ServerProcess,
-    manage,
+    migrated_env,
     running_server,
     running_worker,
-    server_env,
 )
-from tests.support.services import require, require_chromium, test_redis_url, unique_prefix
+from tests.support.services import require, require_chromium, test_redis_url
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +39,7 @@ def server_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def dev_env(server_workdir: Path, e2e_redis_url: str | None) -> dict[str, str]:
     """Environment of a development server (`make run`), with a migrated database."""
-    env = server_env(
-        server_workdir, settings="config.settings.dev", redis_url=e2e_redis_url,
-        prefix=unique_prefix(),
-    )  # fmt: skip
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(server_workdir, redis_url=e2e_redis_url)
     return env
 
 
@@ -76,11 +71,7 @@ def server_pair(
 ) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     """Two daphne processes sharing one database and one Redis, like a scaled-out deploy."""
     workdir = tmp_path_factory.mktemp("pair")
-    env = server_env(
-        workdir, settings="config.settings.dev", redis_url=shared_redis_url,
-        prefix=unique_prefix(),
-    )  # fmt: skip
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(workdir, redis_url=shared_redis_url)
     with running_server(env, workdir) as first, running_server(env, workdir) as second:
         yield first, second
 

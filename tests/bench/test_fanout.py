@@ -6,8 +6,7 @@ import pytest
 
 from bench.fanout import Load, measure
 from bench.plot import bar_chart
-from tests.support.servers import Server, manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import Server, migrated_env, running_server
 
 SMALL = Load(rooms=2, clients=3, messages=4, rate=20.0, idle=2)
 
@@ -24,10 +23,7 @@ SMALL = Load(rooms=2, clients=3, messages=4, rate=20.0, idle=2)
 async def test_every_message_reaches_every_other_member_of_its_room_once(
     app: str, server: Server, tmp_path: Path, e2e_redis_url: str | None
 ) -> None:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=e2e_redis_url, prefix=unique_prefix()
-    )
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(tmp_path, redis_url=e2e_redis_url)
     with running_server(env, tmp_path, server, app) as running:
         report = await measure(running.ws_url, SMALL, running.process.pid)
 

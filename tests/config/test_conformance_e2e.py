@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import BASE_DIR, Server, manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import BASE_DIR, Server, migrated_env, running_server
 
 PINNED = Path(__file__).with_name("autobahn")
 EXCLUDED = ["12.*", "13.*"]
@@ -40,10 +39,7 @@ def level(verdict: str) -> int:
 @pytest.mark.parametrize("server", ["daphne", "uvicorn"])
 @pytest.mark.timeout(300)
 def test_no_autobahn_case_does_worse_than_its_pinned_result(server: Server, tmp_path: Path) -> None:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=None, prefix=unique_prefix()
-    )
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(tmp_path, redis_url=None)
     app = "tests.support.conformance:application"
     with running_server(env, tmp_path, server, app=app) as running:
         run = subprocess.run(

@@ -21,8 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.asyncapi import Endpoint, endpoints
-from tests.support.servers import ServerProcess, manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import ServerProcess, migrated_env, running_server
 
 MAX_FRAME_BYTES = 768 * 1024
 ECHO_MAX_FRAME_BYTES = 512 * 1024
@@ -36,17 +35,15 @@ def server(
 ) -> Iterator[ServerProcess]:
     """A server of its own: rate limits out of the way, so every frame reaches the parsers."""
     workdir = tmp_path_factory.mktemp("fuzz")
-    env = server_env(
-        workdir, settings="config.settings.dev", redis_url=e2e_redis_url, prefix=unique_prefix()
-    )
-    env.update(
+    env = migrated_env(
+        workdir,
+        redis_url=e2e_redis_url,
         WEBSOCKET_RATE_PER_CONNECTION="1000000/minute",
         WEBSOCKET_RATE_PER_USER="1000000/minute",
         ASSISTANT_TOKEN_DELAY="0",
         JOB_STEP_DELAY="0",
         JOBS_BACKEND="inprocess",
     )
-    manage(env, "migrate", "--noinput")
     with running_server(env, workdir) as running:
         yield running
     print(f"\nframes fuzzed per endpoint: {FIGURES.frames}; documented closes: {FIGURES.closes}")

@@ -13,8 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from core.consumers import CLOSE_IDLE
 from tests.support.client import receive_action
-from tests.support.servers import manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import migrated_env, running_server
 
 NewPage = Callable[[], Awaitable[Page]]
 IDLE_TIMEOUT = 1.0
@@ -34,11 +33,7 @@ window.WebSocket = class extends PageSocket {
 async def test_open_pages_keep_their_sockets_through_idle_timeouts_that_close_silent_ones(
     tmp_path: Path, e2e_redis_url: str | None, offline_page_factory: NewPage
 ) -> None:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=e2e_redis_url, prefix=unique_prefix()
-    )
-    env["WEBSOCKET_IDLE_TIMEOUT"] = str(IDLE_TIMEOUT)
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(tmp_path, redis_url=e2e_redis_url, WEBSOCKET_IDLE_TIMEOUT=str(IDLE_TIMEOUT))
     with running_server(env, tmp_path) as server:
         pages = []
         for path, endpoint in (

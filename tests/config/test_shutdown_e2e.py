@@ -8,8 +8,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.client import receive_action
-from tests.support.servers import manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import migrated_env, running_server
 
 SERVICE_RESTART = 1012
 
@@ -27,10 +26,7 @@ async def close_code(ws: ClientConnection) -> int | None:
 async def test_sigterm_to_the_production_server_closes_every_socket_with_1012(
     tmp_path: Path, e2e_redis_url: str | None
 ) -> None:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=e2e_redis_url, prefix=unique_prefix()
-    )
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(tmp_path, redis_url=e2e_redis_url)
     with running_server(env, tmp_path, "uvicorn") as server:
         async with (
             connect(f"{server.ws_url}/ws/chat/leaving/") as chatting,

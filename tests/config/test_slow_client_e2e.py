@@ -16,8 +16,7 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 from tests.support.client import assert_answers_ping, receive_action
-from tests.support.servers import ServerProcess, manage, running_server, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import ServerProcess, migrated_env, running_server
 
 PING_INTERVAL = PING_TIMEOUT = 1.0
 CLOSE_TIMEOUT = 10.0  # uvicorn's, not configurable
@@ -74,10 +73,7 @@ def tcp_state(sock: socket.socket) -> int:
 async def test_a_client_that_stops_reading_is_held_to_bounded_memory_then_reset(
     tmp_path: Path, e2e_redis_url: str | None
 ) -> None:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=e2e_redis_url, prefix=unique_prefix()
-    )
-    manage(env, "migrate", "--noinput")
+    env = migrated_env(tmp_path, redis_url=e2e_redis_url)
     keepalive = ("--ws-ping-interval", str(PING_INTERVAL), "--ws-ping-timeout", str(PING_TIMEOUT))
     with (
         ExitStack() as stack,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tests.support.services import unique_prefix
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STARTUP_TIMEOUT = 30.0
 
@@ -162,6 +164,20 @@ def server_env(
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
+    return env
+
+
+def migrated_env(
+    workdir: Path,
+    *,
+    redis_url: str | None,
+    settings: str = "config.settings.dev",
+    **overrides: str,
+) -> dict[str, str]:
+    """`server_env` with a key prefix of its own and `overrides`, its database migrated."""
+    env = server_env(workdir, settings=settings, redis_url=redis_url, prefix=unique_prefix())
+    env.update(overrides)
+    manage(env, "migrate", "--noinput")
     return env
 
 

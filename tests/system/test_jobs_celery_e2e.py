@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.support.servers import ServerProcess, manage, running_server, running_worker, server_env
-from tests.support.services import unique_prefix
+from tests.support.servers import (
+    ServerProcess,
+    migrated_env,
+    running_server,
+    running_worker,
+)
 
 
 @asynccontextmanager
@@ -71,11 +75,9 @@ async def test_cancel_reaches_a_job_running_on_the_worker(
 
 @pytest.fixture
 def short_lived(tmp_path: Path, shared_redis_url: str) -> dict[str, str]:
-    env = server_env(
-        tmp_path, settings="config.settings.dev", redis_url=shared_redis_url, prefix=unique_prefix()
+    env = migrated_env(
+        tmp_path, redis_url=shared_redis_url, JOB_STALE_AFTER="2", JOB_STEP_DELAY="1"
     )
-    env.update(JOB_STALE_AFTER="2", JOB_STEP_DELAY="1")
-    manage(env, "migrate", "--noinput")
     return env
 
 

@@ -12,7 +12,8 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN DJANGO_SECRET_KEY=collectstatic-only REDIS_URL=redis://collectstatic-only \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 relay
 USER relay
 EXPOSE 8000

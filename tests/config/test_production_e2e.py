@@ -8,16 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from core.layers import DEFAULT_REDIS_URL
 from tests.support.servers import BASE_DIR, Server, manage, running_server, server_env
 from tests.support.services import require_node_modules, unique_prefix
 
 
 @pytest.fixture(scope="module")
-def production_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def production_env(
+    tmp_path_factory: pytest.TempPathFactory, e2e_redis_url: str | None
+) -> dict[str, str]:
     workdir = tmp_path_factory.mktemp("production")
     env = server_env(
-        workdir, settings="config.settings.production", redis_url=None, prefix=unique_prefix()
-    )
+        workdir, settings="config.settings.production",
+        redis_url=e2e_redis_url or DEFAULT_REDIS_URL,  # named, if not answering: static files only
+        prefix=unique_prefix(),
+    )  # fmt: skip
     env.update(
         DJANGO_SECRET_KEY="a-long-random-production-secret-for-tests-only-0123456789abcdef",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -44,6 +49,18 @@ def test_production_settings_pass_the_deploy_checks(production_env: dict[str, st
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_refuse_to_start_without_redis(production_env: dict[str, str]) -> None:
+    env = {key: value for key, value in production_env.items() if key != "REDIS_URL"}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "REDIS_URL is required in production" in result.stderr
 
 
 @pytest.mark.parametrize("server", ["daphne", "uvicorn"])

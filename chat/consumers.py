@@ -78,7 +78,9 @@ class ChatConsumer(SiteConsumer):
         """Runs once the authenticator admitted the connection: join, catch up, announce."""
         await super().post_authentication()
         self.room_name = self.url_params["room_name"]
-        self.user = cast(ChatAuthenticator, self.authenticator).user
+        user = cast(ChatAuthenticator, self.authenticator).user
+        assert user is not None, "authentication always ends with a user, anonymous or not"
+        self.user = user
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         self.participant = participant_for(
             self.user,
@@ -200,7 +202,7 @@ class ChatConsumer(SiteConsumer):
             author = Participant(key=author.key, name=payload.name, guest=True)
         self.cursor.own_client_ids.add(client_id)
         try:
-            posted = await database_sync_to_async(services.post_message)(
+            posted = await services.post(
                 room_name=self.room_name,
                 author=author,
                 user=self.user,

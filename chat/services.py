@@ -1,13 +1,17 @@
 """
 Chat writes. Synchronous and transactional: consumers call them through
-database_sync_to_async and broadcast only after they return, that is after
-the commit, so no client ever sees a message a rollback erased.
+database_sync_to_async (posting a message through `post`, which takes a
+shorter way where it can) and broadcast only after they return, that is
+after the commit, so no client ever sees a message a rollback erased.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -17,6 +21,7 @@ from chat.models import Membership, Message, Room
 from chat.participants import Participant
 from chat.rooms import ROOM_NAME_RULE, is_valid_room_name
 from chat.selectors import is_member
+from core import pg
 
 
 class ChatError(Exception):
@@ -41,7 +46,7 @@ def post_message(
     *,
     room_name: str,
     author: Participant,
-    user: User | AnonymousUser,
+    user: AbstractBaseUser | AnonymousUser,
     body: str,
     client_id: str,
 ) -> Posted:
@@ -64,10 +69,39 @@ def post_message(
         return Posted(existing, created=False, direct_recipients=_others(existing.room, author))
 
 
-def _store(
-    room_name: str, author: Participant, user: User | AnonymousUser, body: str, client_id: str
+async def post(
+    *,
+    room_name: str,
+    author: Participant,
+    user: AbstractBaseUser | AnonymousUser,
+    body: str,
+    client_id: str,
 ) -> Posted:
-    fields = {
+    """
+    `post_message`, from the event loop. On PostgreSQL a message to a public
+    room that exists (most of them) is one statement on the event loop's own
+    connection (see core.pg), with no hop to Django's database thread;
+    everything else (SQLite, a private, direct or new room, a resend) takes
+    `post_message`.
+    """
+    if pg.available():
+        fields = _fields(author, body, client_id)
+        room = Room(name=room_name, kind=Room.Kind.PUBLIC)
+        sql, params = _append_statement(fields, name=room_name, kind=room.kind)
+        try:
+            row = await pg.fetchone(sql, params)
+        except psycopg.errors.UniqueViolation:
+            row = None  # a resend: post_message finds the first copy
+        if row is not None:
+            return Posted(_appended(row, room, fields), created=True)
+    posted: Posted = await database_sync_to_async(post_message)(
+        room_name=room_name, author=author, user=user, body=body, client_id=client_id
+    )
+    return posted
+
+
+def _fields(author: Participant, body: str, client_id: str) -> dict[str, Any]:
+    return {
         "author_id": author.user_id,
         "author_name": author.name,
         "is_guest": author.guest,
@@ -75,6 +109,16 @@ def _store(
         "client_id": client_id,
         "created_at": timezone.now(),
     }
+
+
+def _store(
+    room_name: str,
+    author: Participant,
+    user: AbstractBaseUser | AnonymousUser,
+    body: str,
+    client_id: str,
+) -> Posted:
+    fields = _fields(author, body, client_id)
     in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post
@@ -95,13 +139,14 @@ def _store(
     return Posted(message, created=True, direct_recipients=_others(room, author))
 
 
-def _append_in_one_statement(room: Room, fields: dict[str, Any], **room_is: Any) -> Message | None:
+def _append_statement(fields: dict[str, Any], **room_is: Any) -> tuple[str, list[Any]]:
     """
-    Count and insert in one statement, in the room whose columns are as
-    `room_is` says (None if there is none), so its row is locked only while
-    PostgreSQL runs the statement: a lock held across round trips is held
-    for as long as this thread waits for the GIL, and every process posting
-    to the room queues behind it.
+    The statement that counts and inserts in the room whose columns are as
+    `room_is` says, returning (id, seq, room id); no row if there is no such
+    room. The room's row is locked only while PostgreSQL runs it: a lock
+    held across round trips is held for as long as the client waits for its
+    turn to run (the GIL, the event loop), and every process posting to the
+    room queues behind it.
     """
     quote = connection.ops.quote_name
     columns = list(fields)
@@ -114,14 +159,22 @@ def _append_in_one_statement(room: Room, fields: dict[str, Any], **room_is: Any)
         f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
         "RETURNING id, seq, room_id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*room_is.values(), *fields.values()])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+    return sql, [*room_is.values(), *fields.values()]
+
+
+def _appended(row: tuple[Any, ...], room: Room, fields: dict[str, Any]) -> Message:
     pk, seq, room.pk = row
     room.last_seq = seq
     return Message(pk=pk, room=room, seq=seq, **fields)
+
+
+def _append_in_one_statement(room: Room, fields: dict[str, Any], **room_is: Any) -> Message | None:
+    """Count and insert with `_append_statement`, on Django's connection."""
+    sql, params = _append_statement(fields, **room_is)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _appended(row, room, fields)
 
 
 @transaction.atomic

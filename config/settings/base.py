@@ -92,6 +92,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts: concurrent writers then
     # queue instead of failing with "database is locked" on lock upgrade.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+# On PostgreSQL, a chat message is stored from the event loop, on a pool of
+# at most this many connections per server process (see core.pg); 0 sends
+# it through Django's database thread like every other query.
+DATABASE_LOOP_POOL_SIZE = int(os.environ.get("DATABASE_LOOP_POOL_SIZE", "4"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

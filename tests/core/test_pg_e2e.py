@@ -1,0 +1,110 @@
+"""
+Chat messages stored from the event loop (core.pg), on a real server process
+with PostgreSQL: numbered in order, resent safely, and stored still after
+PostgreSQL dropped every connection; the pool is closed as the server stops.
+"""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from core.pg import APPLICATION_NAME
+from tests.support.client import receive_action, send_json
+from tests.support.rooms import QUIET, joined, send_many
+from tests.support.servers import ServerProcess, migrated_env, running_server, stop
+from tests.support.services import postgres_database
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, e2e_redis_url: str | None, database_url: str
+) -> Iterator[ServerProcess]:
+    workdir = tmp_path_factory.mktemp("pg")
+    env = migrated_env(workdir, redis_url=e2e_redis_url, DATABASE_URL=database_url)
+    with running_server(env, Path(workdir), "uvicorn") as running:
+        yield running
+
+
+def loop_pool_backends(database_url: str) -> int:
+    with psycopg.connect(database_url) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = %s",
+            [APPLICATION_NAME],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def drop_every_connection(database_url: str) -> None:
+    """What a PostgreSQL restart or failover does to the server's connections."""
+    with psycopg.connect(database_url) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+async def test_messages_are_numbered_in_order_from_the_event_loops_pool(
+    server: ServerProcess, database_url: str
+) -> None:
+    async with joined(server, "loop-pool") as ws:
+        await receive_action(ws, "chat_history")
+        assert await send_many(ws, 5) == [1, 2, 3, 4, 5]
+    assert loop_pool_backends(database_url) >= 1
+
+
+async def test_a_resent_message_is_acknowledged_as_its_first_copy(server: ServerProcess) -> None:
+    async with joined(server, "loop-resend") as ws:
+        await receive_action(ws, "chat_history")
+        assert await send_many(ws, 2) == [1, 2]
+        await send_json(
+            ws,
+            {
+                "action": "new_chat_message",
+                "payload": {"message": "m0", "name": "Sender", "client_id": "c0"},
+            },
+        )
+        ack = await receive_action(ws, "message_accepted", ignore=QUIET)
+        assert ack["payload"]["seq"] == 1
+        assert ack["payload"]["duplicate"] is True
+        assert await send_many(ws, 1, start=2) == [3]
+
+
+async def test_messages_are_stored_after_postgresql_dropped_every_connection(
+    server: ServerProcess, database_url: str
+) -> None:
+    async with joined(server, "loop-failover") as ws:
+        await receive_action(ws, "chat_history")
+        assert await send_many(ws, 2) == [1, 2]
+        drop_every_connection(database_url)
+        assert await send_many(ws, 2, start=2) == [3, 4]
+
+
+def test_the_server_closes_the_pool_in_its_lifespan_shutdown(
+    tmp_path: Path, e2e_redis_url: str | None, database_url: str
+) -> None:
+    env = migrated_env(tmp_path, redis_url=e2e_redis_url, DATABASE_URL=database_url)
+    with running_server(env, tmp_path, "uvicorn") as running:
+        # A message opens the pool; the server is then stopped as a deploy would.
+        async def post() -> None:
+            async with joined(running, "loop-stop") as ws:
+                await receive_action(ws, "chat_history")
+                await send_many(ws, 1)
+
+        asyncio.run(post())
+        assert loop_pool_backends(database_url) >= 1
+        stop(running.process)
+        log = running.log_path.read_text()
+    assert "Application shutdown complete" in log
+    assert "Traceback" not in log, log
+    assert "was destroyed" not in log, log

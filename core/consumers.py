@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
 from functools import cached_property, partial
@@ -91,10 +92,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             identity = f"guest:{guest}" if guest else None
         return FrameRateLimiter(self.channel_name, identity, Limits.from_settings())
 
-    @cached_property
-    def heard(self) -> asyncio.Event:
-        """Set by every frame from the client; the idle watch clears it."""
-        return asyncio.Event()
+    last_heard = 0.0  # time.monotonic() of the client's last frame
 
     @cached_property
     def handler_slots(self) -> asyncio.Semaphore:
@@ -128,7 +126,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
 
     async def admitted(self) -> bool:
         """Whether this frame is within the rate limits; if not, the client is told."""
-        self.heard.set()
+        self.last_heard = time.monotonic()
         verdict = await self.rate_limiter.admit()
         if verdict.allowed:
             return True
@@ -174,14 +172,15 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def close_when_idle(self) -> None:
+        """
+        Sleeps until the socket would have been idle for the timeout, then
+        again for as long as frames have moved that moment on: a frame costs
+        a timestamp, not a wakeup.
+        """
         timeout = settings.WEBSOCKET_IDLE_TIMEOUT
-        try:
-            while True:
-                async with asyncio.timeout(timeout):
-                    await self.heard.wait()
-                self.heard.clear()
-        except TimeoutError:
-            pass
+        self.last_heard = time.monotonic()
+        while (left := self.last_heard + timeout - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
         detail = f"Closed after {timeout:g} s without a message from the client."
         await self.send_message(ErrorMessage(payload={"detail": detail, "code": "idle"}))
         await self.close(CLOSE_IDLE, "Idle")

@@ -5,7 +5,7 @@ import logging
 import time
 from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -20,6 +20,7 @@ from core.authenticators import SiteAuthenticator
 from core.credentials import CLOSE_SIGNED_OUT, SignedIn
 from core.dispatching import dispatch_in_turn
 from core.guests import guest_id_from_scope
+from core.layers import receiver
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
 CLOSE_INTERNAL_ERROR = 1011
@@ -65,7 +66,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         sources = [receive]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = partial(self.channel_layer.receive, self.channel_name)
+            self.channel_receive = receiver(self.channel_layer, self.channel_name)
             sources.append(self.channel_receive)
         await dispatch_in_turn(sources, self.dispatch)
 

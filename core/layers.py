@@ -9,7 +9,8 @@ one line that the server logs at start-up.
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,12 +104,39 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
     client reconnect and resume from what is stored.
     """
 
+    _last_message: bytes | None = None
+    _last_decoded: dict[str, Any] = {}
+
+    def deserialize(self, message: bytes) -> dict[str, Any]:
+        """
+        A group event reaches each member's queue as the same bytes, one
+        after another: decoded once, each member gets a copy of its own.
+        """
+        if message is not self._last_message:
+            self._last_decoded = super().deserialize(message)
+            self._last_message = message
+        return dict(self._last_decoded)
+
+    def receiver(self, channel: str) -> Callable[[], Awaitable[dict[str, Any]]]:
+        """
+        `partial(self.receive, channel)`, except that the layer of the
+        running event loop is looked up once, not on every message.
+        """
+        return partial(self._get_layer().receive, channel)
+
     def _get_layer(self) -> Any:
         loop = asyncio.get_running_loop()
         if loop not in self._layers:
             self._layers[loop] = ReportingLoopLayer(*self._args, **self._kwargs, channel_layer=self)
             _wrap_close(self, loop)
         return self._layers[loop]
+
+
+def receiver(layer: Any, channel: str) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """What a consumer awaits for the next event on `channel`."""
+    if isinstance(layer, PubSubChannelLayer):
+        return layer.receiver(channel)
+    return partial(layer.receive, channel)
 
 
 def redis_layer(url: str, *, prefix: str, kind: str = "lists") -> dict[str, Any]:

@@ -68,3 +68,24 @@ async def test_the_pubsub_layer_tells_its_channels_when_redis_is_lost() -> None:
 
         assert await asyncio.wait_for(layer.receive(channel), 5) == layers.LAYER_LOST
     await layer.flush()
+
+
+async def test_each_member_of_a_group_receives_an_event_of_its_own() -> None:
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    members = [await layer.new_channel() for _ in range(3)]
+    for channel in members:
+        await layer.group_add("room", channel)
+
+    await layer.group_send("room", {"type": "chat.message", "seq": 1})
+    await layer.group_send("room", {"type": "chat.message", "seq": 2})
+    received = [
+        [await asyncio.wait_for(layers.receiver(layer, channel)(), 5) for _ in range(2)]
+        for channel in members
+    ]
+
+    assert (
+        received == [[{"type": "chat.message", "seq": 1}, {"type": "chat.message", "seq": 2}]] * 3
+    )
+    firsts = [events[0] for events in received]
+    assert len({id(event) for event in firsts}) == 3  # a handler may change its copy
+    await layer.flush()

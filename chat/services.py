@@ -5,6 +5,7 @@ shorter way where it can) and broadcast only after they return, that is
 after the commit, so no client ever sees a message a rollback erased.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,18 +149,22 @@ def _append_statement(fields: dict[str, Any], **room_is: Any) -> tuple[str, list
     turn to run (the GIL, the event loop), and every process posting to the
     room queues behind it.
     """
+    sql = _append_sql(tuple(fields), tuple(room_is))
+    return sql, [*room_is.values(), *fields.values()]
+
+
+@functools.cache
+def _append_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    columns = list(fields)
-    sql = (
+    return (
         f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + 1 "
-        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_is)} "
+        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_columns)} "
         "RETURNING id, last_seq) "
         f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
         f"{', '.join(quote(column) for column in columns)}) "
         f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
         "RETURNING id, seq, room_id"
     )
-    return sql, [*room_is.values(), *fields.values()]
 
 
 def _appended(row: tuple[Any, ...], room: Room, fields: dict[str, Any]) -> Message:

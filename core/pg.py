@@ -16,6 +16,7 @@ transaction stays on `database_sync_to_async`.
 """
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -33,8 +34,13 @@ _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnectionPool
 )
 
 
+@functools.cache
 def available(alias: str = "default") -> bool:
-    """Whether the database is PostgreSQL and the pool is enabled (DATABASE_LOOP_POOL_SIZE)."""
+    """
+    Whether the database is PostgreSQL and the pool is enabled
+    (DATABASE_LOOP_POOL_SIZE). Asked once: in the event loop, every task
+    that touches `django.db.connections` gets a connection object of its own.
+    """
     return connections[alias].vendor == "postgresql" and settings.DATABASE_LOOP_POOL_SIZE > 0
 
 

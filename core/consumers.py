@@ -91,7 +91,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         else:
             guest = guest_id_from_scope(self.scope)
             identity = f"guest:{guest}" if guest else None
-        return FrameRateLimiter(self.channel_name, identity, Limits.from_settings())
+        return FrameRateLimiter(identity, Limits.from_settings())
 
     last_heard = 0.0  # time.monotonic() of the client's last frame
 

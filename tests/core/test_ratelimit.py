@@ -7,8 +7,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import override_settings
+from limits import parse
 
-from core.ratelimit import CLOSE_RATE_LIMITED
+from core.ratelimit import CLOSE_RATE_LIMITED, ConnectionWindow
 from tests.support.credentials import session_headers
 from tests.support.probe import PROBE
 from tests.support.services import require_redis, unique_prefix
@@ -41,6 +42,35 @@ async def ping(communicator: WebsocketCommunicator) -> dict[str, Any]:
     if frame["action"] == "pong":
         assert (await communicator.receive_json_from())["action"] == "complete"
     return frame
+
+
+def test_a_connection_window_counts_up_to_its_amount_per_window() -> None:
+    window = ConnectionWindow(parse("3/minute"))
+
+    assert [window.hit(600.0 + n) for n in range(4)] == [True, True, True, False]
+
+
+def test_the_previous_window_counts_as_far_as_it_still_overlaps() -> None:
+    window = ConnectionWindow(parse("4/minute"))
+    assert all(window.hit(600.0 + n) for n in range(4))
+
+    # Half of the previous window's 4 frames still count: room for 2 more.
+    assert [window.hit(690.0) for _ in range(3)] == [True, True, False]
+    # Two windows later nothing overlaps any more.
+    assert all(window.hit(780.0) for _ in range(4))
+
+
+def test_a_refused_frame_is_told_when_one_fits_again() -> None:
+    window = ConnectionWindow(parse("4/minute"))
+    assert all(window.hit(600.0) for _ in range(4))
+    assert window.hit(665.0)  # the previous 4 weigh 3.67 now: one more fits
+
+    wait = window.retry_after(665.0)
+
+    # The previous window's share falls below the 3 frames left at 675 s.
+    assert wait == pytest.approx(10.0)
+    assert not window.hit(665.0 + wait - 0.5)
+    assert window.hit(665.0 + wait + 0.01)
 
 
 async def test_a_connection_over_its_rate_is_told_when_to_retry_and_stays_open() -> None:

@@ -5,7 +5,7 @@ import logging
 import time
 from collections.abc import Awaitable, Coroutine
 from contextlib import suppress
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -61,7 +61,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     async def serve(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' AsyncConsumer.__call__, taking messages in with `dispatch_in_turn`."""
         self.scope = scope
-        self.base_send = send
+        self.base_send = partial(self.send_while_connected, send)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         sources = [receive]
         if self.channel_layer is not None:
@@ -69,6 +69,21 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             self.channel_receive = receiver(self.channel_layer, self.channel_name)
             sources.append(self.channel_receive)
         await dispatch_in_turn(sources, self.dispatch)
+
+    async def send_while_connected(self, send: Any, message: Any) -> None:
+        """
+        A socket whose client has gone cannot be sent to: the server raises
+        an OSError (uvicorn's ClientDisconnected), typically for a broadcast
+        that reached this consumer just after its client left. The frame is
+        dropped with the connection; the disconnect, already queued for this
+        consumer, then ends it as usual (leaving its groups and presence).
+        """
+        try:
+            await send(message)
+        except OSError:
+            logger.debug(
+                "Client at %s is gone; dropped a %s", self.scope.get("path"), message["type"]
+            )
 
     async def dispatch(self, message: Any) -> None:
         """

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
@@ -170,3 +171,34 @@ async def test_frames_over_the_in_flight_limit_wait_unread_until_a_handler_finis
     assert gate.most_waiting == 3
     assert gate.entered.qsize() == 2  # the last two holds ran once slots were free
     await socket.disconnect()
+
+
+async def test_a_frame_for_a_client_that_is_gone_is_dropped_and_the_disconnect_ends_the_socket(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    authenticated, gone, refused = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def send(message: dict[str, Any]) -> None:
+        if gone.is_set():
+            refused.set()
+            raise OSError("client disconnected")  # what uvicorn raises then
+        if '"authentication"' in message.get("text", ""):
+            authenticated.set()
+
+    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
+    endpoint = asyncio.create_task(PROBE(scope, inbox.get, send))
+    await inbox.put({"type": "websocket.connect"})
+    await asyncio.wait_for(authenticated.wait(), 5)
+    gone.set()
+
+    # An event from the channel layer, as a room's broadcast would be.
+    await get_channel_layer().send(
+        ProbeConsumer.channels[-1], {"type": "credentials.ended", "reason": "Signed out."}
+    )
+    await asyncio.wait_for(refused.wait(), 5)
+    await inbox.put({"type": "websocket.disconnect", "code": 1006})
+    await asyncio.wait_for(endpoint, 5)
+
+    assert "failed" not in caplog.text
+    assert ProbeConsumer.disconnects[-1] == 1006

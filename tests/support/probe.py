@@ -1,7 +1,7 @@
 """The smallest endpoint on the project's base consumer, for tests of what every endpoint does."""
 
 import asyncio
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
@@ -40,6 +40,16 @@ class Gate:
 
 class ProbeConsumer(SiteConsumer):
     gate: Gate | None = None
+    channels: ClassVar[list[str]] = []  # the channel of every socket authenticated
+    disconnects: ClassVar[list[int]] = []  # the code of every disconnect handled
+
+    async def post_authentication(self) -> None:
+        await super().post_authentication()
+        self.channels.append(self.channel_name)
+
+    async def websocket_disconnect(self, message: Any) -> None:
+        self.disconnects.append(message.get("code", 1000))
+        await super().websocket_disconnect(message)
 
     @ws_handler
     async def handle_ping(self, _message: PingMessage) -> PongMessage:

@@ -13,7 +13,7 @@ from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import ErrorMessage, PongMessage
 from django.conf import settings
 
-from chat import notifications, selectors, services
+from chat import gaps, notifications, selectors, services
 from chat.authenticators import ChatAuthenticator
 from chat.delivery import DeliveryCursor
 from chat.messages import (
@@ -273,10 +273,7 @@ class ChatConsumer(SiteConsumer):
                 if (gap := self.cursor.gap()) is None:
                     break
                 after, upto = gap
-                stored = await database_sync_to_async(selectors.messages_after)(
-                    self.room_name, after, upto=upto
-                )
-                found = [(m.seq, m.client_id, notifications.message_frame(m)) for m in stored]
+                found = await gaps.missing(self.room_name, after, upto)
                 async with self.delivering:
                     for frame in self.cursor.fill(found, upto):
                         await self.send(text_data=frame)

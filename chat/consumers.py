@@ -42,6 +42,7 @@ from chat.presence import presence_heartbeat, presence_store, presence_ttl
 from core.consumers import SiteConsumer
 from core.groups import chat_room_group
 from core.guests import guest_id_from_scope
+from core.layers import drops_when_full
 
 CLOSE_FORBIDDEN = 4403
 logger = logging.getLogger("relay.chat")
@@ -72,6 +73,7 @@ class ChatConsumer(SiteConsumer):
     cursor: DeliveryCursor
     heartbeat: asyncio.Task[None] | None = None
     gap_filler: asyncio.Task[None] | None = None
+    tail_check: asyncio.Task[None] | None = None
     last_typing: float = float("-inf")
 
     async def post_authentication(self) -> None:
@@ -94,6 +96,8 @@ class ChatConsumer(SiteConsumer):
         # arrives live, and the cursor drops what both paths deliver.
         await self.join_group(chat_room_group(self.room_name))
         await self.send_backlog((query.get("last_seq") or [None])[0])
+        if drops_when_full(self.channel_layer) and settings.CHAT_TAIL_CHECK:
+            self.tail_check = asyncio.create_task(self.check_tails())
         await self.enter_presence()
 
     async def send_backlog(self, raw_last_seq: str | None) -> None:
@@ -175,8 +179,9 @@ class ChatConsumer(SiteConsumer):
 
     async def websocket_disconnect(self, message: Any) -> None:
         """Runs when the socket closes: stop heartbeats and gap fills, and leave presence."""
-        if self.gap_filler is not None:
-            self.gap_filler.cancel()
+        for task in (self.gap_filler, self.tail_check):
+            if task is not None:
+                task.cancel()
         if self.heartbeat is not None:
             self.heartbeat.cancel()
             gone = await presence_store().leave(self.room_name, self.channel_name)
@@ -279,6 +284,28 @@ class ChatConsumer(SiteConsumer):
                         await self.send(text_data=frame)
         finally:
             self.gap_filler = None
+
+    async def check_tails(self) -> None:
+        """
+        On a layer that drops what overflows a channel (see
+        core.layers.drops_when_full), the last messages of a burst can be
+        lost with nothing after them to reveal the gap. Once the room has
+        moved and then been quiet for CHAT_TAIL_CHECK seconds, the room's
+        newest seq is read (once per process) and whatever is missing filled.
+        """
+        checked = self.cursor.last_seq
+        while True:
+            before = self.cursor.last_seq
+            await asyncio.sleep(settings.CHAT_TAIL_CHECK)
+            quiet, moved = self.cursor.last_seq == before, before != checked
+            if quiet and moved:
+                checked = self.cursor.last_seq
+                newest = await gaps.newest(self.room_name)
+                if newest > self.cursor.last_seq and not self.cursor.held:
+                    found = await gaps.missing(self.room_name, self.cursor.last_seq, newest)
+                    async with self.delivering:
+                        for frame in self.cursor.fill(found, newest):
+                            await self.send(text_data=frame)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         """Presence or typing in this room; not echoed to the connection that caused it."""

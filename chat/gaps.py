@@ -12,6 +12,11 @@ later: stored messages do not change, and a broadcast goes out only once
 its message and every earlier one of the room are committed, so a read
 stays right. The last RECENT_READS reads are kept; a connection that leaves
 meanwhile does not cancel a read for the others.
+
+On a channel layer that drops events over a channel's capacity, a gap can
+also be at the end: the last messages of a burst, with nothing after them
+to reveal it. `newest` tells a connection the room's newest seq, read at
+most every HEAD_FRESH seconds per room and process.
 """
 
 import asyncio
@@ -24,6 +29,7 @@ from channels.db import database_sync_to_async
 from chat import notifications, selectors
 
 RECENT_READS = 64
+HEAD_FRESH = 1.0  # seconds
 
 Found = list[tuple[int, str, str]]
 """(seq, client id, frame) of stored messages, oldest first."""
@@ -66,3 +72,23 @@ def _forget_if_failed(reads: deque[_Read], read: _Read) -> None:
 async def _read(room_name: str, after: int, upto: int) -> Found:
     stored = await database_sync_to_async(selectors.messages_after)(room_name, after, upto=upto)
     return [(m.seq, m.client_id, notifications.message_frame(m)) for m in stored]
+
+
+_heads: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, tuple[float, "asyncio.Task[int]"]]
+] = weakref.WeakKeyDictionary()
+
+
+async def newest(room_name: str) -> int:
+    """The room's newest seq, as read from the database at most HEAD_FRESH seconds ago."""
+    loop = asyncio.get_running_loop()
+    heads = _heads.setdefault(loop, {})
+    now = loop.time()
+    read_at, task = heads.get(room_name, (float("-inf"), None))
+    failed = task is not None and task.done() and (task.cancelled() or task.exception())
+    if task is None or failed or now - read_at > HEAD_FRESH:
+        for stale in [name for name, (at, _) in heads.items() if now - at > HEAD_FRESH]:
+            del heads[stale]
+        task = asyncio.create_task(database_sync_to_async(selectors.newest_seq)(room_name))
+        heads[room_name] = (now, task)
+    return await asyncio.shield(task)

@@ -69,6 +69,12 @@ def kept_seq_range(room_name: str) -> SeqRange:
     return SeqRange(first=bounds["first"] or 0, last=bounds["last"] or 0)
 
 
+def newest_seq(room_name: str) -> int:
+    """The seq of the room's newest message (0 if it has none or does not exist)."""
+    newest = Room.objects.filter(name=room_name).values_list("last_seq", flat=True).first()
+    return newest or 0
+
+
 def rooms_of(user: AbstractBaseUser) -> list[Room]:
     """The private and direct rooms a user belongs to, newest first."""
     return list(

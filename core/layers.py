@@ -31,6 +31,12 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # connections at once; redis-py 8's async pool stops at 100 by default.
 REDIS_MAX_CONNECTIONS = 1000
 
+# Events the list-based layer keeps for a channel before it drops new ones
+# (channels-redis's default is 100): a consumer busy for a moment in a busy
+# room would lose a chat burst's worth. What still overflows is read from
+# the database (chat.gaps).
+LIST_CAPACITY = 1000
+
 
 def redis_answers(url: str, timeout: float = 0.3) -> bool:
     """Whether something accepts TCP connections at the URL's host and port."""
@@ -139,6 +145,15 @@ def receiver(layer: Any, channel: str) -> Callable[[], Awaitable[dict[str, Any]]
     return partial(layer.receive, channel)
 
 
+def drops_when_full(layer: Any) -> bool:
+    """
+    Whether the layer drops events for a channel that holds `capacity` of
+    them already, saying nothing: channels-redis's list-based layer and the
+    in-memory one do; the pub/sub layer has no capacity.
+    """
+    return not isinstance(layer, PubSubChannelLayer)
+
+
 def redis_layer(url: str, *, prefix: str, kind: str = "lists") -> dict[str, Any]:
     """CHANNEL_LAYERS entry for channels-redis at `url`."""
     return {
@@ -154,6 +169,7 @@ def redis_layer(url: str, *, prefix: str, kind: str = "lists") -> dict[str, Any]
                 }
             ],
             "prefix": prefix,
+            **({"capacity": LIST_CAPACITY} if kind == "lists" else {}),
         },
     }
 

@@ -237,6 +237,11 @@ CHAT_HISTORY_PAGE = 50
 # A broadcast that overtook an earlier seq (two server processes racing)
 # waits this long (seconds) for it before the gap is read from the database.
 CHAT_GAP_WAIT = float(os.environ.get("CHAT_GAP_WAIT", "0.1"))
+# On a channel layer that drops events past a channel's capacity (the
+# list-based and in-memory ones), a connection whose room moved and then
+# went quiet for this long (seconds) checks that it missed nothing at the
+# end; 0 never checks.
+CHAT_TAIL_CHECK = float(os.environ.get("CHAT_TAIL_CHECK", "2"))
 
 # tutorial: assistants
 # The assistant. Offline by default: it answers from the documentation below.

@@ -222,6 +222,20 @@ class ChatConsumerBehaviour:
         assert [first["payload"]["seq"], second["payload"]["seq"]] == [1, 2]
         assert [first["payload"]["message"], second["payload"]["message"]] == ["m1", "second"]
 
+    @override_settings(CHAT_TAIL_CHECK=0.05)
+    async def test_the_end_of_a_burst_lost_by_the_layer_arrives_once_the_room_is_quiet(
+        self,
+    ) -> None:
+        alice, bob = await self.joined(), await self.joined()
+        await alice.send_json_to(chat_frame("first"))
+        assert (await next_frame(bob))["payload"]["seq"] == 1
+
+        await seed("lobby", 2)  # stored, but their broadcasts were dropped: nothing follows
+
+        tail = [await next_frame(bob), await next_frame(bob)]
+        assert [frame["payload"]["seq"] for frame in tail] == [2, 3]
+        await assert_nothing_pending(bob)
+
     async def test_broadcasts_arriving_out_of_order_are_delivered_in_order_once(self) -> None:
         bob = await self.joined()
         stored = await seed("lobby", 2)

@@ -109,3 +109,20 @@ async def test_a_failed_read_is_tried_again_by_the_next_connection(
         await gaps.missing(room, 3, 5)
 
     assert seqs(await gaps.missing(room, 3, 5)) == [4, 5]
+
+
+async def test_the_newest_seq_is_read_once_for_every_connection_that_asks_meanwhile(
+    room: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    original = selectors.newest_seq
+
+    def counted(room_name: str) -> int:
+        asked.append(room_name)
+        return original(room_name)
+
+    monkeypatch.setattr(selectors, "newest_seq", counted)
+
+    assert await asyncio.gather(*(gaps.newest(room) for _ in range(10))) == [5] * 10
+    assert await gaps.newest("never-used") == 0
+    assert asked == [room, "never-used"]

@@ -19,6 +19,7 @@ def test_redis_url_selects_channels_redis_with_idle_safe_socket_settings() -> No
     assert host["socket_timeout"] is None
     assert host["max_connections"] == layers.REDIS_MAX_CONNECTIONS
     assert layer["CONFIG"]["prefix"] == "relay"
+    assert layer["CONFIG"]["capacity"] == layers.LIST_CAPACITY
     assert summary == "channel layer: Redis at redis://cache:6379/2 (from REDIS_URL)"
 
 

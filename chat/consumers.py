@@ -153,9 +153,12 @@ class ChatConsumer(SiteConsumer):
             try:
                 now = time.time()
                 expires = now + presence_ttl()
-                if await store.enter(self.room_name, self.channel_name, self.participant, expires):
+                entered, gone = await store.beat(
+                    self.room_name, self.channel_name, self.participant, expires, now
+                )
+                if entered:
                     await self.announce(PresenceJoined, self.participant)
-                await self.announce_departures(await store.sweep(self.room_name, now))
+                await self.announce_departures(gone)
             except Exception:
                 # Redis may be restarting: keep beating, the next round catches up.
                 logger.exception("Presence heartbeat failed in room %s", self.room_name)

@@ -36,6 +36,11 @@ class PresenceStore(Protocol):
     async def sweep(self, room: str, now: float) -> list[Participant]:
         """Drop connections that expired before `now`; participants left with none."""
 
+    async def beat(
+        self, room: str, connection: str, who: Participant, expires_at: float, now: float
+    ) -> tuple[bool, list[Participant]]:
+        """A heartbeat: `enter`, then `sweep`, at once; both answers."""
+
     async def participants(self, room: str) -> list[Participant]:
         """Everyone online in the room."""
 
@@ -81,17 +86,25 @@ return first
 # ARGV: conn
 _LEAVE = _FORGET + "return forget(ARGV[1])"
 
-# ARGV: now
-_SWEEP = (
-    _FORGET
-    + """
+_SWEEP_BODY = """
 local gone = {}
-for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])) do
+for _, conn in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)) do
   local who = forget(conn)
   if who then table.insert(gone, who) end
 end
-return gone
 """
+
+# ARGV: now
+_SWEEP = _FORGET + "local now = ARGV[1]" + _SWEEP_BODY + "return gone"
+
+# ARGV: as _ENTER's, then now
+_BEAT = (
+    _FORGET
+    + "local entered = (function()"
+    + _ENTER
+    + "end)()\nlocal now = ARGV[6]"
+    + _SWEEP_BODY
+    + "return {entered, gone}"
 )
 
 
@@ -105,6 +118,7 @@ class RedisPresenceStore:
         self._enter = self.client.register_script(_ENTER)
         self._leave = self.client.register_script(_LEAVE)
         self._sweep = self.client.register_script(_SWEEP)
+        self._beat = self.client.register_script(_BEAT)
 
     def _keys(self, room: str) -> list[str]:
         base = f"{self.prefix}:presence:{room}"
@@ -122,6 +136,15 @@ class RedisPresenceStore:
 
     async def sweep(self, room: str, now: float) -> list[Participant]:
         return [_decode(raw) for raw in await self._sweep(keys=self._keys(room), args=[now])]
+
+    async def beat(
+        self, room: str, connection: str, who: Participant, expires_at: float, now: float
+    ) -> tuple[bool, list[Participant]]:
+        args: list[str | float | int] = [
+            connection, who.key, _encode(who), expires_at, self.key_lifetime, now,
+        ]  # fmt: skip
+        entered, gone = await self._beat(keys=self._keys(room), args=args)
+        return bool(entered), [_decode(raw) for raw in gone]
 
     async def participants(self, room: str) -> list[Participant]:
         _, _, who, _ = self._keys(room)
@@ -166,6 +189,11 @@ class MemoryPresenceStore:
         expired = [conn for conn, expiry in self.connections[room].items() if expiry < now]
         gone = [await self.leave(room, conn) for conn in expired]
         return [who for who in gone if who is not None]
+
+    async def beat(
+        self, room: str, connection: str, who: Participant, expires_at: float, now: float
+    ) -> tuple[bool, list[Participant]]:
+        return await self.enter(room, connection, who, expires_at), await self.sweep(room, now)
 
     async def participants(self, room: str) -> list[Participant]:
         return list(self.who[room].values())

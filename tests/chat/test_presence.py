@@ -68,6 +68,20 @@ async def test_expired_connections_are_swept_and_reported_once(store: PresenceSt
     assert await store.participants("r") == [ALICE]
 
 
+async def test_a_heartbeat_refreshes_the_connection_and_sweeps_the_room_at_once(
+    store: PresenceStore,
+) -> None:
+    await store.enter("r", "alice-tab", ALICE, NOW + TTL)
+    await store.enter("r", "bob-tab", BOB, NOW + 1)  # Bob's process died
+
+    entered, gone = await store.beat("r", "alice-tab", ALICE, NOW + 2 + TTL, NOW + 2)
+
+    assert entered is False  # a refresh, not an arrival
+    assert gone == [BOB]
+    assert await store.participants("r") == [ALICE]
+    assert await store.beat("r", "carol-tab", BOB, NOW + 2 + TTL, NOW + 2) == (True, [])
+
+
 async def test_rooms_do_not_share_presence(store: PresenceStore) -> None:
     await store.enter("r1", "conn-1", ALICE, NOW + TTL)
 

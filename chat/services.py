@@ -60,7 +60,7 @@ def post_message(
     resending is safe.
     """
     try:
-        return _store(room_name, author, user, body, client_id)
+        return _store(room_name, author, user, _fields(author, body, client_id))
     except IntegrityError:
         # Only a resend breaks a constraint (seqs are handed out under the
         # lock): its transaction is gone, the first copy is what it meant.
@@ -116,10 +116,8 @@ def _store(
     room_name: str,
     author: Participant,
     user: AbstractBaseUser | AnonymousUser,
-    body: str,
-    client_id: str,
+    fields: dict[str, Any],
 ) -> Posted:
-    fields = _fields(author, body, client_id)
     in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post

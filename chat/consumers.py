@@ -92,6 +92,9 @@ class ChatConsumer(SiteConsumer):
         )
         self.cursor = DeliveryCursor()
         self.delivering = asyncio.Lock()  # one batch of room messages on the wire at a time
+        # chanx handles each frame in a task of its own; a client's messages
+        # are stored one at a time, in the order it sent them.
+        self.storing = asyncio.Lock()
         # Join before reading the backlog: whatever commits after the read
         # arrives live, and the cursor drops what both paths deliver.
         await self.join_group(chat_room_group(self.room_name))
@@ -210,13 +213,14 @@ class ChatConsumer(SiteConsumer):
             author = Participant(key=author.key, name=payload.name, guest=True)
         self.cursor.own_client_ids.add(client_id)
         try:
-            posted = await services.post(
-                room_name=self.room_name,
-                author=author,
-                user=self.user,
-                body=payload.message,
-                client_id=client_id,
-            )
+            async with self.storing:
+                posted = await services.post(
+                    room_name=self.room_name,
+                    author=author,
+                    user=self.user,
+                    body=payload.message,
+                    client_id=client_id,
+                )
         except services.NotAllowed as denied:
             await self.refuse(str(denied))
             return None

@@ -25,17 +25,22 @@ async def joined(
 
 
 async def send_many(ws: ClientConnection, count: int, *, start: int = 0) -> list[int]:
-    """Post `count` messages and wait for every acknowledgement; their seqs."""
-    for n in range(start, start + count):
+    """
+    Post `count` messages without waiting, then every acknowledgement; their
+    seqs, in the order the messages were sent (acknowledgements may not be).
+    """
+    client_ids = [f"c{n}" for n in range(start, start + count)]
+    for n, client_id in enumerate(client_ids, start):
         await send_json(
             ws,
             {
                 "action": "new_chat_message",
-                "payload": {"message": f"m{n}", "name": "Sender", "client_id": f"c{n}"},
+                "payload": {"message": f"m{n}", "name": "Sender", "client_id": client_id},
             },
         )
     acks = [await receive_action(ws, "message_accepted", ignore=QUIET) for _ in range(count)]
-    return [ack["payload"]["seq"] for ack in acks]
+    seqs = {ack["payload"]["client_id"]: ack["payload"]["seq"] for ack in acks}
+    return [seqs[client_id] for client_id in client_ids]
 
 
 async def messages_until_resumed(ws: ClientConnection) -> list[dict[str, Any]]:

@@ -1,21 +1,19 @@
 """
 Chat messages stored from the event loop (core.pg), on a real server process
 with PostgreSQL: numbered in order, resent safely, and stored still after
-PostgreSQL dropped every connection; the pool is closed as the server stops.
+PostgreSQL dropped every connection.
 """
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from core.pg import APPLICATION_NAME
 from tests.support.client import receive_action, send_json
 from tests.support.rooms import QUIET, joined, send_many
-from tests.support.servers import ServerProcess, migrated_env, running_server, stop
-from tests.support.services import postgres_database
+from tests.support.servers import ServerProcess, migrated_env, running_server
+from tests.support.services import loop_pool_backends, postgres_database
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +28,8 @@ def server(
 ) -> Iterator[ServerProcess]:
     workdir = tmp_path_factory.mktemp("pg")
     env = migrated_env(workdir, redis_url=e2e_redis_url, DATABASE_URL=database_url)
-    with running_server(env, Path(workdir), "uvicorn") as running:
+    with running_server(env, Path(workdir)) as running:
         yield running
-
-
-def loop_pool_backends(database_url: str) -> int:
-    with psycopg.connect(database_url) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND application_name = %s",
-            [APPLICATION_NAME],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def drop_every_connection(database_url: str) -> None:
@@ -89,23 +76,3 @@ async def test_messages_are_stored_after_postgresql_dropped_every_connection(
         assert await send_many(ws, 2) == [1, 2]
         drop_every_connection(database_url)
         assert await send_many(ws, 2, start=2) == [3, 4]
-
-
-def test_the_server_closes_the_pool_in_its_lifespan_shutdown(
-    tmp_path: Path, e2e_redis_url: str | None, database_url: str
-) -> None:
-    env = migrated_env(tmp_path, redis_url=e2e_redis_url, DATABASE_URL=database_url)
-    with running_server(env, tmp_path, "uvicorn") as running:
-        # A message opens the pool; the server is then stopped as a deploy would.
-        async def post() -> None:
-            async with joined(running, "loop-stop") as ws:
-                await receive_action(ws, "chat_history")
-                await send_many(ws, 1)
-
-        asyncio.run(post())
-        assert loop_pool_backends(database_url) >= 1
-        stop(running.process)
-        log = running.log_path.read_text()
-    assert "Application shutdown complete" in log
-    assert "Traceback" not in log, log
-    assert "was destroyed" not in log, log

@@ -97,6 +97,22 @@ def postgres_database() -> Iterator[str]:
         yield database_url
 
 
+def loop_pool_backends(database_url: str) -> int:
+    """How many connections of server event loops' pools (core.pg) the database has."""
+    import psycopg
+
+    from core.pg import APPLICATION_NAME
+
+    with psycopg.connect(database_url) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = %s",
+            [APPLICATION_NAME],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @contextmanager
 def created_database(url: str) -> Iterator[str]:
     """A new, empty database on the server of `url`; dropped afterwards."""

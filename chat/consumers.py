@@ -284,13 +284,16 @@ class ChatConsumer(SiteConsumer):
                 await asyncio.sleep(settings.CHAT_GAP_WAIT)
                 if (gap := self.cursor.gap()) is None:
                     break
-                after, upto = gap
-                found = await gaps.missing(self.room_name, after, upto)
-                async with self.delivering:
-                    for frame in self.cursor.fill(found, upto):
-                        await self.send(text_data=frame)
+                await self.deliver_stored(*gap)
         finally:
             self.gap_filler = None
+
+    async def deliver_stored(self, after: int, upto: int) -> None:
+        """Deliver the room's stored messages after `after`, up to `upto`, through the cursor."""
+        found = await gaps.missing(self.room_name, after, upto)
+        async with self.delivering:
+            for frame in self.cursor.fill(found, upto):
+                await self.send(text_data=frame)
 
     async def check_tails(self) -> None:
         """
@@ -309,10 +312,7 @@ class ChatConsumer(SiteConsumer):
                 checked = self.cursor.last_seq
                 newest = await gaps.newest(self.room_name)
                 if newest > self.cursor.last_seq and not self.cursor.held:
-                    found = await gaps.missing(self.room_name, self.cursor.last_seq, newest)
-                    async with self.delivering:
-                        for frame in self.cursor.fill(found, newest):
-                            await self.send(text_data=frame)
+                    await self.deliver_stored(self.cursor.last_seq, newest)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         """Presence or typing in this room; not echoed to the connection that caused it."""

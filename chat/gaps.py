@@ -87,8 +87,9 @@ async def newest(room_name: str) -> int:
     read_at, task = heads.get(room_name, (float("-inf"), None))
     failed = task is not None and task.done() and (task.cancelled() or task.exception())
     if task is None or failed or now - read_at > HEAD_FRESH:
-        for stale in [name for name, (at, _) in heads.items() if now - at > HEAD_FRESH]:
-            del heads[stale]
+        if len(heads) >= RECENT_READS:  # forget rooms not asked about lately
+            for stale in [name for name, (at, _) in heads.items() if now - at > HEAD_FRESH]:
+                del heads[stale]
         task = asyncio.create_task(database_sync_to_async(selectors.newest_seq)(room_name))
         heads[room_name] = (now, task)
     return await asyncio.shield(task)

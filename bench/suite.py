@@ -40,8 +40,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench import assistant_lag, export_memory
-from bench.fanout import FanoutReport, Load, measure
+from bench import assistant_lag, export_memory, fanout
+from bench.fanout import FanoutReport, Load
 from bench.plot import bar_chart
 from core.layers import DEFAULT_REDIS_URL
 
@@ -142,7 +142,7 @@ def serving(target: Target, database_url: str, redis_url: str) -> Iterator[Serve
 
 def run(target: Target, load: Load, database_url: str, redis_url: str) -> FanoutReport:
     with serving(target, database_url, redis_url) as server:
-        return asyncio.run(measure(server.ws_url, load, server.process.pid))
+        return fanout.run(server.ws_url, load, server.process.pid)
 
 
 def others(database_url: str, redis_url: str, export_messages: int) -> list[str]:

@@ -35,7 +35,7 @@ QUIET_FOR = 5.0  # seconds without a delivery after which the rest count as lost
 CLOSE_TIMEOUT = 10.0
 # A delivery is a `new_chat_message` frame whose payload's "message" is the
 # text a client of the load sent (no quotes in it): found without decoding
-# the JSON, which cost the load client as much as the rest of a delivery.
+# the JSON, which cost the load client as much as parsing the frame did.
 DELIVERY = re.compile(rb'^{"action": ?"new_chat_message".*?"message": ?"([^"]*)"', re.DOTALL)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

@@ -24,6 +24,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import tomllib
@@ -350,29 +351,37 @@ def verify(source: str, only: list[str] | None = None) -> None:
     env = {**os.environ, "CI": os.environ.get("CI", "true")}
     env.pop("VIRTUAL_ENV", None)
     timings: list[tuple[str, float]] = []
-    for step in manifest.steps[:-1]:
-        if only and step.branch not in only:
-            continue
-        started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix=f"relay-{step.branch}-") as scratch:
-            tree = Path(scratch) / "tree"
-            git("worktree", "add", "--detach", "--quiet", str(tree), built[step.branch])
-            try:
-                print(f"==> {step.branch} ({step.title}): make test", flush=True)
-                subprocess.run(["make", "test"], cwd=tree, env=env, check=True)
-                print(f"==> {step.branch}: manage.py check, migrate, make run", flush=True)
-                python = str(tree / ".venv" / "bin" / "python")
-                subprocess.run([python, "manage.py", "check"], cwd=tree, env=env, check=True)
-                subprocess.run(
-                    [python, "manage.py", "migrate", "--noinput", "-v", "0"],
-                    cwd=tree,
-                    env=env,
-                    check=True,
-                )
-                smoke_run(tree, env)
-            finally:
-                git("worktree", "remove", "--force", str(tree))
-        timings.append((step.branch, time.monotonic() - started))
+    # One virtual environment for every checkpoint, each topping it up with
+    # what its requirements add (a checkpoint's requirements hold all of the
+    # previous one's): every package is installed once, not once per
+    # checkpoint, a minute saved on each. Creating it is the main tree's part.
+    with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
+        shared = Path(venv)
+        subprocess.run([sys.executable, "-m", "venv", str(shared)], check=True)
+        for step in manifest.steps[:-1]:
+            if only and step.branch not in only:
+                continue
+            started = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix=f"relay-{step.branch}-") as scratch:
+                tree = Path(scratch) / "tree"
+                git("worktree", "add", "--detach", "--quiet", str(tree), built[step.branch])
+                (tree / ".venv").symlink_to(shared, target_is_directory=True)
+                try:
+                    print(f"==> {step.branch} ({step.title}): make test", flush=True)
+                    subprocess.run(["make", "test"], cwd=tree, env=env, check=True)
+                    print(f"==> {step.branch}: manage.py check, migrate, make run", flush=True)
+                    python = str(tree / ".venv" / "bin" / "python")
+                    subprocess.run([python, "manage.py", "check"], cwd=tree, env=env, check=True)
+                    subprocess.run(
+                        [python, "manage.py", "migrate", "--noinput", "-v", "0"],
+                        cwd=tree,
+                        env=env,
+                        check=True,
+                    )
+                    smoke_run(tree, env)
+                finally:
+                    git("worktree", "remove", "--force", str(tree))
+            timings.append((step.branch, time.monotonic() - started))
     for branch, seconds in timings:
         print(f"==> {branch} verified in {seconds:.0f} s")
 

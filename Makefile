@@ -15,8 +15,11 @@ run:
 	@printf '==> Open http://%s:%s/chat/ (Ctrl-C stops the server)\n' "$(HOST)" "$(PORT)"
 	@scripts/with-redis scripts/serve $(HOST):$(PORT)
 
+# Tests run side by side, one worker per core (at most 4): most of their time
+# is spent waiting on servers and browsers. TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 test: lint
-	@scripts/with-redis $(PY) -m pytest
+	@scripts/with-redis $(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 lint:
 	@scripts/setup dev

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from tests.support.client import assert_answers_ping, receive_action
+from tests.support.client import assert_answers_ping, receive_action, send_json
 from tests.support.servers import ServerProcess, migrated_env, running_server
 
 PING_INTERVAL = PING_TIMEOUT = 1.0
@@ -35,14 +35,14 @@ def masked_text_frame(payload: bytes) -> bytes:
     return struct.pack("!BBQ", 0x81, 0x80 | 127, len(payload)) + b"\0\0\0\0" + payload
 
 
-def open_without_reading(server: ServerProcess) -> socket.socket:
-    """A WebSocket to the echo whose receive buffer is tiny and which never reads again."""
+def open_without_reading(server: ServerProcess, path: str = "/ws/system/echo/") -> socket.socket:
+    """A WebSocket whose receive buffer is tiny and which never reads again."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect((server.host, server.port))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
-        f"GET /ws/system/echo/ HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n".encode()
     )
@@ -97,4 +97,46 @@ async def test_a_client_that_stops_reading_is_held_to_bounded_memory_then_reset(
                 assert time.monotonic() < deadline, "the stalled client was never let go"
                 await asyncio.sleep(0.1)
             await assert_answers_ping(witness)
+        assert server.process.poll() is None
+
+
+# A chat frame of 8 KB (1,990 four-byte characters): ROOM_FLOOD of them, 4.8 MB,
+# is more than the kernel buffers on the way to a member that does not read
+# hold (Linux lets a socket's send buffer grow to 4 MB), and the server's
+# transport buffer fills past its high-water mark beyond them.
+BIG_MESSAGE = "\U0001f418" * 1990
+ROOM_FLOOD = 600
+
+
+async def test_a_chat_member_that_stops_reading_holds_up_no_other_member(
+    tmp_path: Path, shared_redis_url: str
+) -> None:
+    unlimited = "1000000/second"
+    env = migrated_env(
+        tmp_path, redis_url=shared_redis_url,
+        WEBSOCKET_RATE_PER_CONNECTION=unlimited, WEBSOCKET_RATE_PER_USER=unlimited,
+    )  # fmt: skip
+    room = "/ws/chat/flood/"
+    with running_server(env, tmp_path, "uvicorn") as server:
+        async with connect(f"{server.ws_url}{room}") as poster:
+            await receive_action(poster, "authentication")
+            await receive_action(poster, "chat_history")
+            await receive_action(poster, "presence_state")
+            stalled = open_without_reading(server, room)
+            async with connect(f"{server.ws_url}{room}", max_size=None) as reader:
+                await receive_action(reader, "authentication")
+                await receive_action(reader, "chat_history")
+                await receive_action(reader, "presence_state")
+
+                for number in range(ROOM_FLOOD):
+                    frame = {"message": f"{number} {BIG_MESSAGE}", "name": "Poster"}
+                    await send_json(poster, {"action": "new_chat_message", "payload": frame})
+                # Every message reaches the reader, while the stalled member's
+                # buffers fill and then stay full.
+                for number in range(ROOM_FLOOD):
+                    delivered = await receive_action(reader, "new_chat_message")
+                    assert delivered["payload"]["message"].startswith(f"{number} ")
+
+                await assert_answers_ping(reader)
+            stalled.close()
         assert server.process.poll() is None

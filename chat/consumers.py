@@ -42,6 +42,7 @@ from chat.presence import presence_heartbeat, presence_store, presence_ttl
 from core.consumers import SiteConsumer
 from core.groups import chat_room_group
 from core.guests import guest_id_from_scope
+from core.immediate import ImmediateSend
 from core.layers import drops_when_full
 
 CLOSE_FORBIDDEN = 4403
@@ -269,10 +270,18 @@ class ChatConsumer(SiteConsumer):
     async def chat_message(self, event: dict[str, Any]) -> None:
         """A message was stored in this room: deliver it in seq order, once."""
         async with self.delivering:
-            for frame in self.cursor.offer(event["seq"], event["client_id"], event["frame"]):
+            for frame in self.frames_of(event):
                 await self.send(text_data=frame)
+
+    def frames_of(self, message: dict[str, Any]) -> list[str]:
+        """
+        The frames a room message lets this connection send now, in seq
+        order; if it waits behind a gap, the gap's fill is under way.
+        """
+        frames = self.cursor.offer(message["seq"], message["client_id"], message["frame"])
         if self.cursor.gap() is not None and self.gap_filler is None:
             self.gap_filler = asyncio.create_task(self.fill_gaps())
+        return frames
 
     async def fill_gaps(self) -> None:
         """
@@ -313,6 +322,23 @@ class ChatConsumer(SiteConsumer):
                 newest = await gaps.newest(self.room_name)
                 if newest > self.cursor.last_seq and not self.cursor.held:
                     await self.deliver_stored(self.cursor.last_seq, newest)
+
+    def handle_now(self, event: dict[str, Any], immediate: ImmediateSend) -> bool:
+        """
+        Room messages and events as they arrive (see SiteConsumer.take_now),
+        the same way `chat_message` and `chat_event` handle them, unless a
+        gap fill is sending.
+        """
+        kind = event["type"]
+        if kind == "chat.message" and not self.delivering.locked():
+            for frame in self.frames_of(event):
+                immediate.send_text(frame)
+            return True
+        if kind == "chat.event":
+            if event["sender"] != self.channel_name:
+                immediate.send_text(event["frame"])
+            return True
+        return False
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         """Presence or typing in this room; not echoed to the connection that caused it."""

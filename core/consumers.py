@@ -20,7 +20,8 @@ from core.authenticators import SiteAuthenticator
 from core.credentials import CLOSE_SIGNED_OUT, SignedIn
 from core.dispatching import dispatch_in_turn
 from core.guests import guest_id_from_scope
-from core.layers import receiver
+from core.immediate import IMMEDIATE_SEND, ImmediateSend
+from core.layers import PubSubChannelLayer, receiver
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
 CLOSE_INTERNAL_ERROR = 1011
@@ -63,12 +64,45 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         self.scope = scope
         self.base_send = partial(self.send_while_connected, send)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.turn = asyncio.Lock()
         sources = [receive]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = receiver(self.channel_layer, self.channel_name)
             sources.append(self.channel_receive)
-        await dispatch_in_turn(sources, self.dispatch)
+        self.immediate = scope.get("extensions", {}).get(IMMEDIATE_SEND)
+        takes = (
+            self.immediate is not None
+            and isinstance(self.channel_layer, PubSubChannelLayer)
+            and type(self).handle_now is not SiteConsumer.handle_now
+        )
+        if takes:
+            self.channel_layer.take_immediately(self.channel_name, self.take_now)
+        try:
+            await dispatch_in_turn(sources, self.dispatch, self.turn)
+        finally:
+            if takes:
+                self.channel_layer.stop_taking(self.channel_name)
+
+    immediate: ImmediateSend | None
+
+    def take_now(self, event: dict[str, Any]) -> bool:
+        """
+        A group event as the channel layer receives it, before it is queued
+        (see PubSubChannelLayer.take_immediately): handled here and now,
+        in the layer's task, when this consumer is between messages and its
+        socket takes a frame without waiting; otherwise queued as usual.
+        """
+        if self.turn.locked() or self.immediate is None or not self.immediate.ready():
+            return False
+        return self.handle_now(event, self.immediate)
+
+    def handle_now(self, event: dict[str, Any], immediate: ImmediateSend) -> bool:
+        """
+        Subclasses handle the group events they can without awaiting
+        anything, sending with `immediate.send_text`; True if handled.
+        """
+        return False
 
     async def send_while_connected(self, send: Any, message: Any) -> None:
         """

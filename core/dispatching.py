@@ -23,9 +23,14 @@ Source = Callable[[], Awaitable[Any]]
 Dispatch = Callable[[Any], Awaitable[None]]
 
 
-async def dispatch_in_turn(sources: list[Source], dispatch: Dispatch) -> None:
-    """Read every source and dispatch what it yields, one message at a time, until stopped."""
-    turn = asyncio.Lock()
+async def dispatch_in_turn(
+    sources: list[Source], dispatch: Dispatch, turn: asyncio.Lock | None = None
+) -> None:
+    """
+    Read every source and dispatch what it yields, one message at a time,
+    until stopped. `turn` is held while a message is dispatched.
+    """
+    turn = turn or asyncio.Lock()
 
     async def pump(source: Source) -> None:
         while True:

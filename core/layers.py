@@ -8,6 +8,7 @@ one line that the server logs at start-up.
 """
 
 import asyncio
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -26,6 +27,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+logger = logging.getLogger("relay.layers")
 
 # A frame handled by chanx runs as its own task, so bursts open many
 # connections at once; redis-py 8's async pool stops at 100 by default.
@@ -47,6 +49,10 @@ def redis_answers(url: str, timeout: float = 0.3) -> bool:
     except OSError:
         return False
 
+
+# Takes a group event as it arrives, synchronously: True if it was handled,
+# False to have it queued for the consumer as usual.
+Taker = Callable[[dict[str, Any]], bool]
 
 REDIS_LAYERS = {
     "lists": "channels_redis.core.RedisChannelLayer",
@@ -80,6 +86,41 @@ class ReportingPubSub(PubSub):
 
 
 class ReportingShard(RedisSingleShardConnection):
+    channel_layer: "ReportingLoopLayer"
+
+    def _receive_message(self, message: Any) -> None:
+        """
+        channels-redis's, except that a group event is first offered to each
+        member's taker (see PubSubChannelLayer.take_immediately) while that
+        member has nothing queued: one task delivers to every idle member,
+        rather than waking each member's task in turn.
+        """
+        if message is None:
+            return
+        layer = self.channel_layer
+        name, data = message["channel"], message["data"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        if name in layer.channels:
+            layer.channels[name].put_nowait(data)
+            return
+        for channel in tuple(layer.groups.get(name, ())):
+            queue = layer.channels.get(channel)
+            if queue is None:
+                continue
+            take = layer.takers.get(channel)
+            if take is not None and queue.empty() and self.taken(take, data):
+                continue
+            queue.put_nowait(data)
+
+    def taken(self, take: Taker, data: bytes) -> bool:
+        try:
+            return take(self.channel_layer.channel_layer.deserialize(data))
+        except Exception:
+            # The consumer is sent the event the usual way, and handles or fails it there.
+            logger.exception("An event taker failed; the event is queued instead")
+            return False
+
     def _ensure_redis(self) -> None:
         if self._redis is None:  # type: ignore[has-type]
             redis = Redis(connection_pool=create_pool(self.host))
@@ -95,9 +136,12 @@ class ReportingShard(RedisSingleShardConnection):
 
 
 class ReportingLoopLayer(RedisPubSubLoopLayer):
+    channel_layer: "PubSubChannelLayer"
+
     def __init__(self, *args: Any, hosts: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, hosts=hosts, **kwargs)
         self._shards = [ReportingShard(host, self) for host in decode_hosts(hosts)]
+        self.takers: dict[str, Taker] = {}
 
 
 class PubSubChannelLayer(RedisPubSubChannelLayer):
@@ -129,6 +173,18 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         running event loop is looked up once, not on every message.
         """
         return partial(self._get_layer().receive, channel)
+
+    def take_immediately(self, channel: str, take: Taker) -> None:
+        """
+        Offer `channel`'s group events to `take` as they arrive, while none
+        is queued for the channel: it handles one synchronously and says
+        True, or says False to have it queued as usual. It must never wait
+        and never fail: it runs in the task that delivers to every channel.
+        """
+        self._get_layer().takers[channel] = take
+
+    def stop_taking(self, channel: str) -> None:
+        self._get_layer().takers.pop(channel, None)
 
     def _get_layer(self) -> Any:
         loop = asyncio.get_running_loop()

@@ -9,16 +9,51 @@ as the client likes. This protocol resets such a connection once the close
 has had `close_timeout` seconds to finish. Production serves with it:
 
     uvicorn config.asgi:application --ws core.serving:WebSocketProtocol ...
+
+It also offers the scope extension core.immediate describes: a text frame
+sent without awaiting anything, when the socket takes it at once.
 """
 
 import socket
 import struct
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+from core.immediate import IMMEDIATE_SEND
+
+
+class ImmediateSender:
+    """core.immediate.ImmediateSend for one connection of this protocol."""
+
+    def __init__(self, protocol: "WebSocketProtocol") -> None:
+        self.protocol = protocol
+
+    def ready(self) -> bool:
+        protocol = self.protocol
+        return (
+            protocol.writable.is_set()
+            and protocol.handshake_complete
+            and not protocol.close_sent
+            and not protocol.disconnected
+            and protocol.conn.state is State.OPEN
+        )
+
+    def send_text(self, text: str) -> None:
+        protocol = self.protocol
+        protocol.conn.send_text(text.encode())
+        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101:
+            # ASGI types an extension's value as a dict; this one is an object.
+            extensions = cast(dict[str, Any], self.scope["extensions"])
+            extensions[IMMEDIATE_SEND] = ImmediateSender(self)
+
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()
         self.abort_unless_closed_in_time()

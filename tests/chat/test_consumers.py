@@ -16,6 +16,8 @@ from chat.models import Message
 from chat.participants import Participant
 from chat.rooms import ROOM_NAME_RULE
 from core.groups import chat_room_group
+from core.immediate import IMMEDIATE_SEND
+from core.layers import drops_when_full
 from tests.support.chat import (
     assert_nothing_pending,
     chat_frame,
@@ -345,9 +347,13 @@ class TestChatConsumerOnInMemoryLayer(ChatConsumerBehaviour, WebsocketTestCase):
 
 
 class TestChatConsumerOnRedisLayer(ChatConsumerBehaviour, WebsocketTestCase):
+    layer_kind = "lists"
+
     def setUp(self) -> None:
         require_redis()
-        self.layer_settings = override_settings(CHANNEL_LAYERS=redis_test_layer())
+        self.layer_settings = override_settings(
+            CHANNEL_LAYERS=redis_test_layer(kind=self.layer_kind)
+        )
         self.layer_settings.enable()
         super().setUp()
 
@@ -360,3 +366,50 @@ class TestChatConsumerOnRedisLayer(ChatConsumerBehaviour, WebsocketTestCase):
 
     async def test_the_layer_in_use_is_redis(self) -> None:
         assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+
+
+class ImmediateToCommunicator:
+    """core.immediate.ImmediateSend for a test communicator: frames go where `send` puts them."""
+
+    def __init__(self, communicator: DjangoWebsocketCommunicator) -> None:
+        self.output = communicator.output_queue
+        self.sent = 0
+
+    def ready(self) -> bool:
+        return True
+
+    def send_text(self, text: str) -> None:
+        self.sent += 1
+        self.output.put_nowait({"type": "websocket.send", "text": text})
+
+
+class TestChatConsumerOnPubSubLayerSendingImmediately(TestChatConsumerOnRedisLayer):
+    """The whole contract again, room events taken by the layer's task (see core.immediate)."""
+
+    layer_kind = "pubsub"
+
+    def create_communicator(self, **kwargs: Any) -> DjangoWebsocketCommunicator:
+        communicator: DjangoWebsocketCommunicator = super().create_communicator(**kwargs)
+        communicator.scope["extensions"] = {IMMEDIATE_SEND: ImmediateToCommunicator(communicator)}
+        return communicator
+
+    async def test_the_layer_in_use_is_redis(self) -> None:
+        assert type(get_channel_layer()).__name__ == "PubSubChannelLayer"
+
+    async def test_the_end_of_a_burst_lost_by_the_layer_arrives_once_the_room_is_quiet(
+        self,
+    ) -> None:
+        """This layer loses no burst's end (it has no channel capacity): nothing to check."""
+        assert not drops_when_full(get_channel_layer())
+
+    async def test_room_messages_and_events_are_sent_by_the_layers_task(self) -> None:
+        alice, bob = await self.joined(), await self.joined()
+        immediate = bob.scope["extensions"][IMMEDIATE_SEND]
+
+        await alice.send_json_to(chat_frame("hello"))
+        received = await next_action(bob, "new_chat_message")
+        await alice.send_json_to({"action": "typing"})
+        await next_action(bob, "user_typing", ignore=frozenset({"presence_joined"}))
+
+        assert received["payload"]["message"] == "hello"
+        assert immediate.sent == 2

@@ -1,4 +1,7 @@
-"""Channel layer selection from the environment, and the pub/sub layer's report of a lost Redis."""
+"""
+Channel layer selection from the environment; the pub/sub layer's report of
+a lost Redis, and its event takers.
+"""
 
 import asyncio
 
@@ -89,4 +92,67 @@ async def test_each_member_of_a_group_receives_an_event_of_its_own() -> None:
     )
     firsts = [events[0] for events in received]
     assert len({id(event) for event in firsts}) == 3  # a handler may change its copy
+    await layer.flush()
+
+
+async def test_a_taker_handles_group_events_as_they_arrive_and_none_is_queued() -> None:
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    channel = await layer.new_channel()
+    await layer.group_add("room", channel)
+    taken: list[dict[str, object]] = []
+    both_taken = asyncio.Event()
+
+    def take(event: dict[str, object]) -> bool:
+        taken.append(event)
+        if len(taken) == 2:
+            both_taken.set()
+        return True
+
+    layer.take_immediately(channel, take)
+    await layer.group_send("room", {"type": "chat.message", "seq": 1})
+    await layer.group_send("room", {"type": "chat.message", "seq": 2})
+    await asyncio.wait_for(both_taken.wait(), 5)
+    layer.stop_taking(channel)
+    await layer.group_send("room", {"type": "chat.message", "seq": 3})
+
+    assert [event["seq"] for event in taken] == [1, 2]
+    assert await asyncio.wait_for(layer.receive(channel), 5) == {"type": "chat.message", "seq": 3}
+    await layer.flush()
+
+
+async def test_once_a_taker_declines_an_event_the_next_ones_queue_behind_it() -> None:
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    channel = await layer.new_channel()
+    await layer.group_add("room", channel)
+    offered: list[object] = []
+
+    def decline(event: dict[str, object]) -> bool:
+        offered.append(event["seq"])
+        return False
+
+    layer.take_immediately(channel, decline)
+    await layer.group_send("room", {"type": "chat.message", "seq": 1})
+    await layer.group_send("room", {"type": "chat.message", "seq": 2})
+    received = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(2)]
+
+    assert [event["seq"] for event in received] == [1, 2]
+    assert offered == [1]  # the second found the first still queued: order is kept
+    await layer.flush()
+
+
+async def test_an_event_whose_taker_fails_is_queued_and_the_failure_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    channel = await layer.new_channel()
+    await layer.group_add("room", channel)
+
+    def fail(event: dict[str, object]) -> bool:
+        raise RuntimeError("taker bug")
+
+    layer.take_immediately(channel, fail)
+    await layer.group_send("room", {"type": "chat.message", "seq": 1})
+
+    assert await asyncio.wait_for(layer.receive(channel), 5) == {"type": "chat.message", "seq": 1}
+    assert "taker bug" in caplog.text
     await layer.flush()

@@ -49,9 +49,11 @@ def unique_prefix() -> str:
     return f"relay-test-{uuid.uuid4().hex[:12]}"
 
 
-def redis_test_layer(prefix: str | None = None) -> dict[str, dict[str, object]]:
+def redis_test_layer(
+    prefix: str | None = None, kind: str = "lists"
+) -> dict[str, dict[str, object]]:
     """CHANNEL_LAYERS for the test Redis, under a prefix of its own."""
-    return {"default": redis_layer(test_redis_url(), prefix=prefix or unique_prefix())}
+    return {"default": redis_layer(test_redis_url(), prefix=prefix or unique_prefix(), kind=kind)}
 
 
 def chromium_path() -> str | None:

@@ -1,6 +1,7 @@
 """The base of every WebSocket endpoint."""
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
@@ -37,7 +38,9 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     core.ratelimit); at most WEBSOCKET_MAX_IN_FLIGHT frames are handled at
     once, and further ones wait unread, so a client that floods without
     reading holds a bounded amount of memory. A socket silent for
-    WEBSOCKET_IDLE_TIMEOUT seconds is closed with 4408. Subclasses that
+    WEBSOCKET_IDLE_TIMEOUT seconds is closed with 4408. Where the server
+    offers core.immediate's extension, a subclass may handle group events
+    as the channel layer receives them (`handle_now`). Subclasses that
     override `post_authentication` call this one first; those that override
     `receive` call `admitted()` first.
     """
@@ -45,6 +48,9 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     authenticator_class = SiteAuthenticator
     watches: tuple[asyncio.Task[None], ...] = ()
     handed_over = False
+    turn: asyncio.Lock  # held while a message is handled (see dispatch_in_turn)
+    immediate: ImmediateSend | None  # the server's, if it offers one (see take_now)
+    context: contextvars.Context
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """
@@ -71,6 +77,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             self.channel_receive = receiver(self.channel_layer, self.channel_name)
             sources.append(self.channel_receive)
         self.immediate = scope.get("extensions", {}).get(IMMEDIATE_SEND)
+        self.context = contextvars.copy_context()
         takes = (
             self.immediate is not None
             and isinstance(self.channel_layer, PubSubChannelLayer)
@@ -84,8 +91,6 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
             if takes:
                 self.channel_layer.stop_taking(self.channel_name)
 
-    immediate: ImmediateSend | None
-
     def take_now(self, event: dict[str, Any]) -> bool:
         """
         A group event as the channel layer receives it, before it is queued
@@ -95,7 +100,9 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         """
         if self.turn.locked() or self.immediate is None or not self.immediate.ready():
             return False
-        return self.handle_now(event, self.immediate)
+        # In this consumer's context, not the layer task's: a task it starts
+        # (a gap fill) must not log as the connection that started the layer's.
+        return self.context.run(self.handle_now, event, self.immediate)
 
     def handle_now(self, event: dict[str, Any], immediate: ImmediateSend) -> bool:
         """

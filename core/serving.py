@@ -19,13 +19,24 @@ import struct
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from core.immediate import IMMEDIATE_SEND
 
 
 class ImmediateSender:
-    """core.immediate.ImmediateSend for one connection of this protocol."""
+    """
+    core.immediate.ImmediateSend for one connection of this protocol.
+
+    A room event reaches every member with the same text, and a frame from
+    the server (unmasked, uncompressed) is the same bytes on every
+    connection: the last text's frame is kept, so a broadcast is framed
+    once per process, not once per member, and written as it is.
+    """
+
+    last_text: str | None = None
+    last_frame = b""
 
     def __init__(self, protocol: "WebSocketProtocol") -> None:
         self.protocol = protocol
@@ -42,8 +53,16 @@ class ImmediateSender:
 
     def send_text(self, text: str) -> None:
         protocol = self.protocol
-        protocol.conn.send_text(text.encode())
-        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+        if protocol.conn.extensions:
+            # Compressed, the frame depends on the connection: websockets frames it.
+            protocol.conn.send_text(text.encode())
+            protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+            return
+        if text is not ImmediateSender.last_text:
+            frame = Frame(Opcode.TEXT, text.encode())
+            ImmediateSender.last_frame = frame.serialize(mask=False, extensions=[])
+            ImmediateSender.last_text = text
+        protocol.transport.write(ImmediateSender.last_frame)
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):

@@ -10,8 +10,8 @@ table and writes bench/results/fanout.svg.
 At a fixed offered load (0.5 message/s per client), server CPU per delivered
 message is the figure that predicts saturation; each target's is also given
 as a ratio to the floor: a bare Channels consumer on the list-based Redis
-layer. At saturating loads (two rooms of 50, 8 and 12 messages/s per client:
-just past what one process delivers on two cores, and well past it),
+layer. At heavy loads (two rooms of 50, 8 and 12 messages/s per client: about
+what one process delivers on two cores, and past it),
 delivered messages per second and latency show how throughput grows with
 server processes; the first also runs on the list-based layer, whose
 channels overflow then. Two rooms, because one room's posts queue behind one
@@ -101,7 +101,7 @@ SCALING = [Target("chat", CHAT, "uvicorn", processes) for processes in (1, 2, 4)
 # channel's capacity: the chat must recover every message all the same.
 OVERFLOWING = Target("chat", CHAT, "uvicorn", layer="lists")
 FIXED_LOADS = [Load(1, 50, 10, 0.5), Load(10, 10, 10, 0.5), Load(1, 50, 10, 0.5, idle=1000)]
-# Just past one process (it falls behind), and well past: what each delivers at most.
+# About what one process delivers, and past it: what each delivers at most.
 SATURATING = [Load(2, 50, 80, 8.0), Load(2, 50, 120, 12.0)]
 
 

@@ -374,9 +374,10 @@ class ImmediateToCommunicator:
     def __init__(self, communicator: DjangoWebsocketCommunicator) -> None:
         self.output = communicator.output_queue
         self.sent = 0
+        self.writable = True  # False: as a socket whose buffer is over its high-water mark
 
     def ready(self) -> bool:
-        return True
+        return self.writable
 
     def send_text(self, text: str) -> None:
         self.sent += 1
@@ -413,3 +414,21 @@ class TestChatConsumerOnPubSubLayerSendingImmediately(TestChatConsumerOnRedisLay
 
         assert received["payload"]["message"] == "hello"
         assert immediate.sent == 2
+
+    async def test_while_the_socket_is_not_ready_events_go_the_usual_way_and_keep_their_order(
+        self,
+    ) -> None:
+        alice, bob = await self.joined(), await self.joined()
+        immediate = bob.scope["extensions"][IMMEDIATE_SEND]
+
+        immediate.writable = False
+        for text in ("one", "two"):
+            await alice.send_json_to(chat_frame(text))
+        queued = [await next_action(bob, "new_chat_message") for _ in range(2)]
+        immediate.writable = True
+        await alice.send_json_to(chat_frame("three"))
+        taken = await next_action(bob, "new_chat_message")
+
+        messages = [frame["payload"]["message"] for frame in [*queued, taken]]
+        assert messages == ["one", "two", "three"]
+        assert immediate.sent == 1

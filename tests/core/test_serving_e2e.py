@@ -7,21 +7,14 @@ whether or not the connection compresses its frames.
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
 
 from tests.support.client import receive_action, send_json
+from tests.support.rooms import QUIET, joined
 from tests.support.servers import migrated_env, running_server
 
-ROOM = "/ws/chat/serving/"
+ROOM = "serving"
 # Frames of each length encoding: 7 bits, and 16 bits of ASCII and of 4-byte characters.
 TEXTS = ["plain", "ünïcödé and \U0001f418", "x" * 2000, "\U0001f418" * 2000]
-
-
-async def joined(ws: ClientConnection) -> ClientConnection:
-    await receive_action(ws, "authentication")
-    await receive_action(ws, "chat_history")
-    await receive_action(ws, "presence_state")
-    return ws
 
 
 @pytest.mark.parametrize("deflate", ["false", "true"], ids=["uncompressed", "compressed"])
@@ -31,20 +24,16 @@ async def test_room_messages_of_every_size_reach_another_member_intact(
     env = migrated_env(tmp_path, redis_url=shared_redis_url)
     options = ("--ws-per-message-deflate", deflate)
     with running_server(env, tmp_path, "uvicorn", options=options) as server:
-        async with (
-            connect(f"{server.ws_url}{ROOM}") as poster,
-            connect(f"{server.ws_url}{ROOM}") as reader,
-        ):
-            await joined(poster)
-            await joined(reader)
+        async with joined(server, ROOM) as poster, joined(server, ROOM) as reader:
+            await receive_action(reader, "chat_history")
             compressed = bool(reader.protocol.extensions)
             for text in TEXTS:
                 frame = {"action": "new_chat_message", "payload": {"message": text}}
                 await send_json(poster, frame)
-            received = [
-                (await receive_action(reader, "new_chat_message"))["payload"]["message"]
-                for _ in TEXTS
-            ]
+            received = []
+            for _ in TEXTS:
+                delivered = await receive_action(reader, "new_chat_message", ignore=QUIET)
+                received.append(delivered["payload"]["message"])
 
     assert received == TEXTS
     assert compressed == (deflate == "true")

@@ -10,7 +10,14 @@ different rooms commit one after another.
 
 Here a statement runs on a psycopg async connection pool of the running
 event loop, made with the settings of Django's own connection (database,
-credentials, adapters, client- or server-side binding). Nothing here is
+credentials, adapters), but its parameters are bound by the server and a
+statement is prepared the fifth time a connection runs it (psycopg's
+default, which Django turns off): PostgreSQL then neither parses nor plans
+it again, and psycopg sends the values as they are instead of quoting them
+into the SQL. A pooler in transaction mode must then keep prepared
+statements (PgBouncer 1.21 and later, with max_prepared_statements), or
+OPTIONS["prepare_threshold"] set to None turns preparing off here too.
+Nothing here is
 transactional beyond the statement: code that needs the ORM or a
 transaction stays on `database_sync_to_async`.
 """
@@ -24,10 +31,12 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg_pool import AsyncConnectionPool
 
 Row = tuple[Any, ...]
 APPLICATION_NAME = "relay event loop"
+PREPARE_THRESHOLD = 5  # runs of a statement on a connection before it is prepared
 
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnectionPool] = (
     weakref.WeakKeyDictionary()
@@ -44,12 +53,13 @@ def available(alias: str = "default") -> bool:
     return connections[alias].vendor == "postgresql" and settings.DATABASE_LOOP_POOL_SIZE > 0
 
 
-def connection_kwargs(alias: str = "default") -> dict[str, Any]:
-    """psycopg's connect() arguments for the database Django knows as `alias`."""
-    database = connections[alias]
+def connection_kwargs(database: BaseDatabaseWrapper) -> dict[str, Any]:
+    """psycopg's connect() arguments for Django's `database`, as the pool uses them."""
     params = dict(database.get_connection_params())
-    server_side = database.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True
-    params["cursor_factory"] = psycopg.AsyncCursor if server_side else psycopg.AsyncClientCursor
+    params["cursor_factory"] = psycopg.AsyncCursor
+    params["prepare_threshold"] = database.settings_dict["OPTIONS"].get(
+        "prepare_threshold", PREPARE_THRESHOLD
+    )
     params["autocommit"] = True
     # So that pg_stat_activity tells these connections from the thread's.
     params.setdefault("application_name", APPLICATION_NAME)
@@ -62,7 +72,7 @@ async def pool(alias: str = "default") -> AsyncConnectionPool:
     found = _pools.get(loop)
     if found is None:
         found = AsyncConnectionPool(
-            kwargs=connection_kwargs(alias),
+            kwargs=connection_kwargs(connections[alias]),
             min_size=1,
             max_size=settings.DATABASE_LOOP_POOL_SIZE,
             open=False,

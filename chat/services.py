@@ -5,7 +5,10 @@ shorter way where it can) and broadcast only after they return, that is
 after the commit, so no client ever sees a message a rollback erased.
 """
 
+import asyncio
 import functools
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +17,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from chat import notifications
@@ -23,6 +26,7 @@ from chat.participants import Participant
 from chat.rooms import ROOM_NAME_RULE, is_valid_room_name
 from chat.selectors import is_member
 from core import pg
+from core.batches import Batcher
 
 
 class ChatError(Exception):
@@ -81,24 +85,58 @@ async def post(
     """
     `post_message`, from the event loop. On PostgreSQL a message to a public
     room that exists (most of them) is one statement on the event loop's own
-    connection (see core.pg), with no hop to Django's database thread;
-    everything else (SQLite, a private, direct or new room, a resend) takes
-    `post_message`.
+    connection (see core.pg), with no hop to Django's database thread, and
+    the messages posted to the room in this process while it runs are stored
+    together by the next one (see `_append_to_public_room`); everything else
+    (SQLite, a private, direct or new room, a resend) takes `post_message`.
     """
     if pg.available():
         fields = _fields(author, body, client_id)
-        room = Room(name=room_name, kind=Room.Kind.PUBLIC)
-        sql, params = _append_statement(fields, name=room_name, kind=room.kind)
-        try:
-            row = await pg.fetchone(sql, params)
-        except psycopg.errors.UniqueViolation:
-            row = None  # a resend: post_message finds the first copy
+        row = await _public_appends()(room_name, fields)
         if row is not None:
+            room = Room(name=room_name, kind=Room.Kind.PUBLIC)
             return Posted(_appended(row, room, fields), created=True)
     posted: Posted = await database_sync_to_async(post_message)(
         room_name=room_name, author=author, user=user, body=body, client_id=client_id
     )
     return posted
+
+
+_appends: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, Batcher[str, dict[str, Any], pg.Row | None]
+] = weakref.WeakKeyDictionary()
+
+
+def _public_appends() -> Batcher[str, dict[str, Any], pg.Row | None]:
+    """This event loop's batcher of messages to public rooms, by room name."""
+    loop = asyncio.get_running_loop()
+    if (batcher := _appends.get(loop)) is None:
+        batcher = _appends[loop] = Batcher(_append_to_public_room)
+    return batcher
+
+
+async def _append_to_public_room(
+    room_name: str, batch: Sequence[dict[str, Any]]
+) -> list[pg.Row | None]:
+    """
+    Store `batch` in the public room `room_name` in one statement: one round
+    trip, one lock of the room's row and one commit for all of them, where
+    each would wait for the one before it to commit (the room's row is
+    locked until then). A row (id, seq, room id) per message, in order; all
+    None if the room is not a public one that exists or one of them is a
+    resend (`post_message` then takes each).
+    """
+    room_is = {"name": room_name, "kind": Room.Kind.PUBLIC}
+    try:
+        if len(batch) == 1:
+            return [await pg.fetchone(*_append_statement(batch[0], **room_is))]
+        rows = await pg.fetchall(*_append_many_statement(batch, **room_is))
+    except psycopg.errors.UniqueViolation:
+        return [None] * len(batch)
+    if not rows:
+        return [None] * len(batch)
+    rows.sort(key=lambda stored: int(stored[1]))  # by seq: the order of `batch`
+    return [*rows]
 
 
 def _fields(author: Participant, body: str, client_id: str) -> dict[str, Any]:
@@ -163,6 +201,42 @@ def _append_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
         f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
         "RETURNING id, seq, room_id"
     )
+
+
+def _append_many_statement(
+    batch: Sequence[dict[str, Any]], **room_is: Any
+) -> tuple[str, list[Any]]:
+    """`_append_statement` for several messages, as one array of values per column."""
+    columns = tuple(batch[0])
+    sql = _append_many_sql(columns, tuple(room_is))
+    count = len(batch)
+    arrays = [[fields[column] for fields in batch] for column in columns]
+    return sql, [count, *room_is.values(), count, *arrays]
+
+
+@functools.cache
+def _append_many_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%s::{_column_type(column)}[]" for column in columns)
+    return (
+        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + %s "
+        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_columns)} "
+        "RETURNING id, last_seq) "
+        f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
+        f"{', '.join(quote(column) for column in columns)}) "
+        f"SELECT room.id, room.last_seq - %s + new.n, "
+        f"{', '.join(f'new.{quote(column)}' for column in columns)} "
+        f"FROM room, unnest({arrays}) WITH ORDINALITY "
+        f"AS new({', '.join(quote(column) for column in columns)}, n) "
+        "RETURNING id, seq, room_id"
+    )
+
+
+def _column_type(column: str) -> str:
+    """The SQL type of a column of Message."""
+    field = Message._meta.get_field(column)
+    assert isinstance(field, models.Field)
+    return str(field.db_type(connection))
 
 
 def _appended(row: tuple[Any, ...], room: Room, fields: dict[str, Any]) -> Message:

@@ -98,6 +98,22 @@ async def fetchone(sql: str, params: Sequence[Any]) -> Row | None:
         return await _fetchone(loop_pool, sql, params)
 
 
+async def fetchall(sql: str, params: Sequence[Any]) -> list[Row]:
+    """`fetchone`, returning every row."""
+    loop_pool = await pool()
+    try:
+        return await _fetchall(loop_pool, sql, params)
+    except psycopg.OperationalError:
+        await loop_pool.check()
+        return await _fetchall(loop_pool, sql, params)
+
+
+async def _fetchall(loop_pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> list[Row]:
+    async with loop_pool.connection() as connection:
+        cursor = await connection.execute(sql, params)
+        return await cursor.fetchall()
+
+
 async def _fetchone(loop_pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> Row | None:
     async with loop_pool.connection() as connection:
         cursor = await connection.execute(sql, params)

@@ -1,14 +1,17 @@
 """
 Chat messages stored from the event loop (core.pg), on a real server process
-with PostgreSQL: numbered in order, resent safely, and stored still after
-PostgreSQL dropped every connection.
+with PostgreSQL: numbered in order, resent safely, stored together when they
+come together, and stored still after PostgreSQL dropped every connection.
 """
 
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from websockets.asyncio.client import ClientConnection
 
 from tests.support.client import receive_action, send_json
 from tests.support.rooms import QUIET, joined, send_many
@@ -66,6 +69,85 @@ async def test_a_resent_message_is_acknowledged_as_its_first_copy(server: Server
         assert ack["payload"]["seq"] == 1
         assert ack["payload"]["duplicate"] is True
         assert await send_many(ws, 1, start=2) == [3]
+
+
+async def post(ws: ClientConnection, client_ids: list[str]) -> None:
+    for client_id in client_ids:
+        await send_json(
+            ws,
+            {
+                "action": "new_chat_message",
+                "payload": {"message": client_id, "name": "Sender", "client_id": client_id},
+            },
+        )
+
+
+async def members(
+    stack: AsyncExitStack, server: ServerProcess, room: str, count: int
+) -> list[ClientConnection]:
+    """`count` clients in `room`, past its history; they may leave with messages unread."""
+    joining = [joined(server, room, max_queue=None) for _ in range(count)]
+    connections = [await stack.enter_async_context(member) for member in joining]
+    for ws in connections:
+        await receive_action(ws, "chat_history")
+    return connections
+
+
+async def acknowledged(ws: ClientConnection, count: int) -> list[dict[str, Any]]:
+    """The next `count` acknowledgements, past the others' messages."""
+    ignore = QUIET | {"new_chat_message"}
+    return [
+        (await receive_action(ws, "message_accepted", ignore=ignore))["payload"]
+        for _ in range(count)
+    ]
+
+
+def transactions_that_stored(database_url: str, room: str) -> int:
+    """How many transactions inserted the room's messages (rows of one share its xmin)."""
+    with psycopg.connect(database_url) as admin:
+        row = admin.execute(
+            "SELECT count(DISTINCT m.xmin::text) FROM chat_message m"
+            " JOIN chat_room r ON r.id = m.room_id WHERE r.name = %s",
+            [room],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_messages_posted_together_are_stored_together_each_under_its_own_seq(
+    server: ServerProcess, database_url: str
+) -> None:
+    async with AsyncExitStack() as stack:
+        clients = await members(stack, server, "loop-batch", 20)
+        await post(clients[0], ["opening"])  # which creates the room
+        await acknowledged(clients[0], 1)
+        sent = {ws: [f"m{n}-{k}" for k in range(5)] for n, ws in enumerate(clients)}
+        for ws in clients:
+            await post(ws, sent[ws])
+        acks = {ws: await acknowledged(ws, 5) for ws in clients}
+
+    for ws in clients:
+        assert [ack["client_id"] for ack in acks[ws]] == sent[ws]
+        seqs = [ack["seq"] for ack in acks[ws]]
+        assert seqs == sorted(seqs)  # each client's in the order it sent them
+    assert sorted(ack["seq"] for ws in clients for ack in acks[ws]) == list(range(2, 102))
+    assert transactions_that_stored(database_url, "loop-batch") < 101 // 2
+
+
+async def test_a_resend_among_messages_posted_together_is_acknowledged_as_its_first_copy(
+    server: ServerProcess,
+) -> None:
+    async with AsyncExitStack() as stack:
+        clients = await members(stack, server, "loop-rebatch", 10)
+        await post(clients[0], ["first"])
+        assert (await acknowledged(clients[0], 1))[0]["seq"] == 1
+        for n, ws in enumerate(clients):
+            await post(ws, ["first" if n == 5 else f"new-{n}", f"next-{n}"])
+        acks = {n: await acknowledged(ws, 2) for n, ws in enumerate(clients)}
+
+    assert (acks[5][0]["seq"], acks[5][0]["duplicate"]) == (1, True)
+    new = [ack for acked in acks.values() for ack in acked if not ack["duplicate"]]
+    assert sorted(ack["seq"] for ack in new) == list(range(2, 21))
 
 
 async def test_messages_are_stored_after_postgresql_dropped_every_connection(

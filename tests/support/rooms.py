@@ -15,11 +15,14 @@ QUIET = CHATTER | {"presence_state"}
 
 @asynccontextmanager
 async def joined(
-    server: ServerProcess, room: str, last_seq: int | None = None
+    server: ServerProcess, room: str, last_seq: int | None = None, **options: Any
 ) -> AsyncIterator[ClientConnection]:
-    """Connected, past the authentication frame (what follows depends on `last_seq`)."""
+    """
+    Connected, past the authentication frame (what follows depends on
+    `last_seq`); `options` go to websockets' `connect`.
+    """
     query = "" if last_seq is None else f"?last_seq={last_seq}"
-    async with connect(f"{server.ws_url}/ws/chat/{room}/{query}") as ws:
+    async with connect(f"{server.ws_url}/ws/chat/{room}/{query}", **options) as ws:
         assert (await receive_action(ws, "authentication"))["payload"]["status_code"] == 200
         yield ws
 

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -101,17 +102,19 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time of the servers `pids` and their process trees."""
     total = 0
-    for member in process_tree(pid):
+    for member in (member for pid in pids for member in process_tree(pid)):
         fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLOCK_TICKS
 
 
-def rss_bytes(pid: int) -> int:
+def rss_bytes(pids: Sequence[int]) -> int:
     return sum(
         int(Path(f"/proc/{member}/statm").read_text().split()[1]) * PAGE_SIZE
+        for pid in pids
         for member in process_tree(pid)
     )
 
@@ -259,21 +262,32 @@ class Client(asyncio.Protocol):
             self.transport.abort()
 
 
-async def measure(url: str, load: Load, server_pid: int | None = None) -> FanoutReport:
+async def measure(
+    urls: Sequence[str], load: Load, server_pids: Sequence[int] = (), *, by_room: bool = False
+) -> FanoutReport:
+    """
+    `load` on the servers at `urls` (processes `server_pids`, for CPU and
+    memory): each client connects to one of them in turn, or with `by_room`
+    all of a room's clients to the same one, as a balancer that routes by
+    path would send them.
+    """
     tally = Tally()
     run = uuid.uuid4().hex[:6]
-    before_rss = rss_bytes(server_pid) if server_pid else None
-    clients = [
-        Client(f"c{room}-{n}", f"bench-{run}-{room}", tally)
-        for room in range(load.rooms)
-        for n in range(load.clients)
+    before_rss = rss_bytes(server_pids) if server_pids else None
+    # Idle connections first, as they would have joined before the load.
+    everyone = [
+        (Client(f"i{n}", f"bench-{run}-idle-{n}", Tally()), urls[n % len(urls)])
+        for n in range(load.idle)
     ]
-    idle = [Client(f"i{n}", f"bench-{run}-idle-{n}", Tally()) for n in range(load.idle)]
-    everyone = idle + clients
+    clients = []
+    for room in range(load.rooms):
+        for n in range(load.clients):
+            clients.append(Client(f"c{room}-{n}", f"bench-{run}-{room}", tally))
+            everyone.append((clients[-1], urls[(room if by_room else len(clients)) % len(urls)]))
     for batch in range(0, len(everyone), 50):  # not a thundering herd of handshakes
-        await asyncio.gather(*(client.join(url) for client in everyone[batch : batch + 50]))
-    after_rss = rss_bytes(server_pid) if server_pid else None
-    cpu_before = cpu_seconds(server_pid) if server_pid else None
+        await asyncio.gather(*(client.join(url) for client, url in everyone[batch : batch + 50]))
+    after_rss = rss_bytes(server_pids) if server_pids else None
+    cpu_before = cpu_seconds(server_pids) if server_pids else None
     began, client_began = time.perf_counter(), time.process_time()
     await asyncio.gather(*(client.post(load) for client in clients))
     expected = len(clients) * load.messages * (load.clients - 1)
@@ -284,8 +298,8 @@ async def measure(url: str, load: Load, server_pid: int | None = None) -> Fanout
         await asyncio.sleep(0.05)  # progress check of a load run, not synchronisation
     seconds = max(tally.last_delivery, began) - began
     client_cpu = (time.process_time() - client_began) / max(time.perf_counter() - began, 1e-9)
-    cpu = cpu_seconds(server_pid) - cpu_before if server_pid and cpu_before is not None else None
-    await asyncio.gather(*(client.leave() for client in everyone))
+    cpu = cpu_seconds(server_pids) - cpu_before if cpu_before is not None else None
+    await asyncio.gather(*(client.leave() for client, _ in everyone))
 
     delivered = tally.delivered
     unique = sum(len(client.seen) for client in clients)
@@ -307,9 +321,11 @@ async def measure(url: str, load: Load, server_pid: int | None = None) -> Fanout
     )
 
 
-def run(url: str, load: Load, server_pid: int | None = None) -> FanoutReport:
+def run(
+    urls: Sequence[str], load: Load, server_pids: Sequence[int] = (), *, by_room: bool = False
+) -> FanoutReport:
     """`measure` on uvloop, as the production server runs: the load costs the machine less."""
-    return uvloop.run(measure(url, load, server_pid))
+    return uvloop.run(measure(urls, load, server_pids, by_room=by_room))
 
 
 def main() -> None:
@@ -326,7 +342,7 @@ def main() -> None:
     args = parser.parse_args()
     load = Load(args.rooms, args.clients, args.messages, args.rate, args.idle)
     if args.url:
-        report = run(args.url, load, args.pid)
+        report = run([args.url], load, [args.pid] if args.pid else [])
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from tests.support.servers import manage, running_server, server_env
@@ -342,7 +358,7 @@ def main() -> None:
             )
             manage(env, "migrate", "--noinput")
             with running_server(env, Path(workdir), "uvicorn") as server:
-                report = run(server.ws_url, load, server.process.pid)
+                report = run([server.ws_url], load, [server.process.pid])
     print(FanoutReport.HEADER)
     print(report.row())
 

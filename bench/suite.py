@@ -75,6 +75,14 @@ class Target:
     server: Server
     processes: int = 1
     layer: str = "pubsub"  # CHANNEL_LAYER_KIND
+    # One server per process on a port of its own, each room's clients all
+    # on one of them (a balancer routing by path), instead of one server
+    # whose worker processes take connections from a shared socket.
+    by_room: bool = False
+
+    def __str__(self) -> str:
+        routed = ", by room" if self.by_room else ""
+        return f"{self.label}, {self.server} x{self.processes}, {self.layer}{routed}"
 
 
 @dataclass(frozen=True)
@@ -97,12 +105,13 @@ FIXED = [
     Target("chat", CHAT, "granian"),
 ]
 SCALING = [Target("chat", CHAT, "uvicorn", processes) for processes in (1, 2, 4)]
+SCALING += [Target("chat", CHAT, "uvicorn", 2, by_room=True)]
 # Past what one process delivers, the list-based layer drops what overflows a
 # channel's capacity: the chat must recover every message all the same.
 OVERFLOWING = Target("chat", CHAT, "uvicorn", layer="lists")
 FIXED_LOADS = [Load(1, 50, 10, 0.5), Load(10, 10, 10, 0.5), Load(1, 50, 10, 0.5, idle=1000)]
 # About what one process delivers, and past it: what each delivers at most.
-SATURATING = [Load(2, 50, 80, 8.0), Load(2, 50, 120, 12.0)]
+SATURATING = [Load(2, 50, 80, 8.0), Load(2, 50, 120, 12.0), Load(2, 50, 160, 16.0)]
 
 
 @contextmanager
@@ -118,9 +127,13 @@ def database() -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def serving(target: Target, database_url: str, redis_url: str) -> Iterator[ServerProcess]:
-    """`target` started afresh with the production settings, its rate limits lifted."""
-    with tempfile.TemporaryDirectory() as workdir:
+def serving(target: Target, database_url: str, redis_url: str) -> Iterator[list[ServerProcess]]:
+    """
+    `target` started afresh with the production settings, its rate limits
+    lifted: one server, or with `by_room` one per process, sharing Redis
+    and the database.
+    """
+    with tempfile.TemporaryDirectory() as workdir, ExitStack() as stack:
         env = server_env(
             Path(workdir), settings="config.settings.production", redis_url=redis_url,
             prefix=f"bench-{uuid.uuid4().hex[:8]}",
@@ -134,20 +147,27 @@ def serving(target: Target, database_url: str, redis_url: str) -> Iterator[Serve
             WEBSOCKET_RATE_PER_USER="1000000/second",
             CHANNEL_LAYER_KIND=target.layer,
         )
-        with running_server(
-            env, Path(workdir), target.server, target.app, processes=target.processes
-        ) as server:
-            yield server
+        servers, workers = (target.processes, 1) if target.by_room else (1, target.processes)
+        yield [
+            stack.enter_context(
+                running_server(env, Path(workdir), target.server, target.app, processes=workers)
+            )
+            for _ in range(servers)
+        ]
 
 
 def run(target: Target, load: Load, database_url: str, redis_url: str) -> FanoutReport:
-    with serving(target, database_url, redis_url) as server:
-        return fanout.run(server.ws_url, load, server.process.pid)
+    with serving(target, database_url, redis_url) as servers:
+        urls, pids = (
+            [server.ws_url for server in servers],
+            [server.process.pid for server in servers],
+        )
+        return fanout.run(urls, load, pids, by_room=target.by_room)
 
 
 def others(database_url: str, redis_url: str, export_messages: int) -> list[str]:
     """The assistant's and the export's figures, on the production server."""
-    with serving(Target("chat", CHAT, "uvicorn"), database_url, redis_url) as server:
+    with serving(Target("chat", CHAT, "uvicorn"), database_url, redis_url) as (server,):
         lag = asyncio.run(assistant_lag.measure(server.ws_url))
     # In a process of its own: it sets Django up with a database of its own.
     measured = subprocess.run(
@@ -174,12 +194,11 @@ def table(results: list[Result]) -> list[str]:
     lines = [f"{'target':<38} {FanoutReport.HEADER}  vs floor  vs Starlette"]
     for result in results:
         target, report = result.target, result.report
-        name = f"{target.label}, {target.server} x{target.processes}, {target.layer}"
         ratios = []
         for peer in peers:
             base, cpu = peer.get(report.load), report.cpu_us_per_delivery
             ratios.append(f"{cpu / base:.2f}x" if base and cpu is not None else "-")
-        lines.append(f"{name:<38} {report.row()}  {ratios[0]:>8}  {ratios[1]:>12}")
+        lines.append(f"{target!s:<38} {report.row()}  {ratios[0]:>8}  {ratios[1]:>12}")
     return lines
 
 

@@ -34,10 +34,10 @@ def test_compose_accepts_the_file() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_the_stack_has_web_redis_postgres_and_a_worker() -> None:
+def test_the_stack_has_a_balancer_web_redis_postgres_and_a_worker() -> None:
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
 
-    assert {"web", "redis", "postgres", "worker"} <= services.keys()
+    assert {"balancer", "web", "redis", "postgres", "worker"} <= services.keys()
     assert services["web"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
 
@@ -45,5 +45,12 @@ def test_the_stack_has_web_redis_postgres_and_a_worker() -> None:
 def test_the_web_service_runs_several_server_processes() -> None:
     web = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["web"]
 
-    assert "scripts/serve-production" in web["command"]
-    assert web["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-2}"
+    assert web["command"] == ["scripts/serve-production"]
+    assert web["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+
+
+def test_the_balancer_routes_with_the_nginx_configuration_the_tests_run() -> None:
+    balancer = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["balancer"]
+
+    assert balancer["image"].startswith("nginx:")
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in balancer["volumes"]

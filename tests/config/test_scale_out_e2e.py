@@ -1,18 +1,20 @@
 """
 Scaled out as in production: two uvicorn processes (scripts/serve-production)
-on different ports and a Celery worker, sharing one Redis and one PostgreSQL.
-A client sees the same chat, presence, history and notifications whichever
-process it reaches.
+on different ports and a Celery worker, sharing one Redis and one PostgreSQL,
+and the balancer (nginx with deploy/nginx.conf) in front of them. A client
+sees the same chat, presence, history and notifications whichever process it
+reaches, and the balancer sends all of a room's clients to the same one.
 """
 
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 
 import pytest
 from websockets.asyncio.client import connect
 
+from tests.support.balancer import Balancer, running_balancer
 from tests.support.client import receive_action, receive_json, send_json
 from tests.support.rooms import QUIET, joined, messages_until_resumed, send_many
 from tests.support.servers import (
@@ -30,6 +32,10 @@ class Deployment:
     first: ServerProcess
     second: ServerProcess
     tokens: dict[str, str]  # username: API token
+
+    @property
+    def servers(self) -> tuple[ServerProcess, ServerProcess]:
+        return self.first, self.second
 
     def signed_in(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Token {self.tokens[username]}"}
@@ -69,6 +75,45 @@ def deployment(
         second = stack.enter_context(running_server(env, workdir, "uvicorn"))
         stack.enter_context(running_worker(env, workdir))
         yield Deployment(first, second, tokens)
+
+
+@pytest.fixture(scope="module")
+def balancer(
+    tmp_path_factory: pytest.TempPathFactory, deployment: Deployment
+) -> Iterator[Balancer]:
+    workdir = tmp_path_factory.mktemp("balancer")
+    with running_balancer(workdir, [deployment.first, deployment.second]) as running:
+        yield running
+
+
+async def test_the_balancer_sends_a_rooms_clients_to_one_process_a_resumed_one_too(
+    deployment: Deployment, balancer: Balancer
+) -> None:
+    front = balancer.server
+    async with joined(front, "routed") as ada, joined(front, "routed") as bob:
+        for ws in (ada, bob):
+            await receive_action(ws, "chat_history")
+        sent = await send_many(ada, 1)
+        heard = await receive_action(bob, "new_chat_message", ignore=QUIET)
+        async with joined(front, "routed", last_seq=0) as returning:
+            replayed = await messages_until_resumed(returning)
+            held = [balancer.connections_to(server) for server in deployment.servers]
+
+    assert heard["payload"]["seq"] == sent[0] == replayed[0]["seq"]
+    assert sorted(held) == [0, 3]
+
+
+async def test_the_balancer_shares_the_rooms_out_among_the_processes(
+    deployment: Deployment, balancer: Balancer
+) -> None:
+    async with AsyncExitStack() as stack:
+        for room in range(24):
+            ws = await stack.enter_async_context(joined(balancer.server, f"share-{room}"))
+            await receive_action(ws, "chat_history")
+        held = [balancer.connections_to(server) for server in deployment.servers]
+
+    assert sum(held) == 24
+    assert min(held) > 0
 
 
 async def test_chat_and_presence_reach_the_clients_of_the_other_process(

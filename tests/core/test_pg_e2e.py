@@ -16,7 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from tests.support.client import receive_action, send_json
 from tests.support.rooms import QUIET, joined, send_many
 from tests.support.servers import ServerProcess, migrated_env, running_server
-from tests.support.services import loop_pool_backends, postgres_database
+from tests.support.services import count_in, loop_pool_backends, postgres_database
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +104,12 @@ async def acknowledged(ws: ClientConnection, count: int) -> list[dict[str, Any]]
 
 def transactions_that_stored(database_url: str, room: str) -> int:
     """How many transactions inserted the room's messages (rows of one share its xmin)."""
-    with psycopg.connect(database_url) as admin:
-        row = admin.execute(
-            "SELECT count(DISTINCT m.xmin::text) FROM chat_message m"
-            " JOIN chat_room r ON r.id = m.room_id WHERE r.name = %s",
-            [room],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
+    return count_in(
+        database_url,
+        "SELECT count(DISTINCT m.xmin::text) FROM chat_message m"
+        " JOIN chat_room r ON r.id = m.room_id WHERE r.name = %s",
+        [room],
+    )
 
 
 async def test_messages_posted_together_are_stored_together_each_under_its_own_seq(

@@ -99,20 +99,26 @@ def postgres_database() -> Iterator[str]:
         yield database_url
 
 
-def loop_pool_backends(database_url: str) -> int:
-    """How many connections of server event loops' pools (core.pg) the database has."""
+def count_in(database_url: str, sql: str, params: list[object]) -> int:
+    """The number a counting query finds in the database at `database_url`."""
     import psycopg
 
-    from core.pg import APPLICATION_NAME
-
     with psycopg.connect(database_url) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND application_name = %s",
-            [APPLICATION_NAME],
-        ).fetchone()
+        row = admin.execute(sql, params).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def loop_pool_backends(database_url: str) -> int:
+    """How many connections of server event loops' pools (core.pg) the database has."""
+    from core.pg import APPLICATION_NAME
+
+    return count_in(
+        database_url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = %s",
+        [APPLICATION_NAME],
+    )
 
 
 @contextmanager

@@ -90,6 +90,7 @@ async def test_the_balancer_sends_a_rooms_clients_to_one_process_a_resumed_one_t
     deployment: Deployment, balancer: Balancer
 ) -> None:
     front = balancer.server
+    balancer.wait_until_idle(deployment.servers)
     async with joined(front, "routed") as ada, joined(front, "routed") as bob:
         for ws in (ada, bob):
             await receive_action(ws, "chat_history")
@@ -106,6 +107,7 @@ async def test_the_balancer_sends_a_rooms_clients_to_one_process_a_resumed_one_t
 async def test_the_balancer_shares_the_rooms_out_among_the_processes(
     deployment: Deployment, balancer: Balancer
 ) -> None:
+    balancer.wait_until_idle(deployment.servers)
     async with AsyncExitStack() as stack:
         for room in range(24):
             ws = await stack.enter_async_context(joined(balancer.server, f"share-{room}"))

@@ -6,6 +6,7 @@ server processes, and which of them its connections reach.
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,13 @@ ESTABLISHED = "01"  # the state column of /proc/net/tcp
 class Balancer:
     server: ServerProcess  # where clients connect: the balancer's address
     process: subprocess.Popen[bytes]
+
+    def wait_until_idle(self, upstreams: Sequence[ServerProcess], timeout: float = 10.0) -> None:
+        """Until the balancer holds no connection to `upstreams` (earlier clients' are closed)."""
+        deadline = time.monotonic() + timeout
+        while any(self.connections_to(upstream) for upstream in upstreams):
+            assert time.monotonic() < deadline, "the balancer still holds connections"
+            time.sleep(0.01)
 
     def connections_to(self, upstream: ServerProcess) -> int:
         """How many connections the balancer holds open to `upstream`."""

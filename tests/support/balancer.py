@@ -73,7 +73,7 @@ def running_balancer(workdir: Path, upstreams: Sequence[ServerProcess]) -> Itera
     once it answers /healthz through one of them.
     """
     nginx = nginx_path()
-    require(nginx is not None, "nginx is not installed (apt-get install nginx-light)")
+    require(nginx is not None, "nginx is not installed (apt-get install nginx)")
     assert nginx is not None
     site = SITE.read_text()
     assert UPSTREAM in site, "deploy/nginx.conf no longer names web:8000"

@@ -17,16 +17,15 @@ it again, and psycopg sends the values as they are instead of quoting them
 into the SQL. A pooler in transaction mode must then keep prepared
 statements (PgBouncer 1.21 and later, with max_prepared_statements), or
 OPTIONS["prepare_threshold"] set to None turns preparing off here too.
-Nothing here is
-transactional beyond the statement: code that needs the ORM or a
-transaction stays on `database_sync_to_async`.
+Nothing here is transactional beyond the statement: code that needs the
+ORM or a transaction stays on `database_sync_to_async`.
 """
 
 import asyncio
 import functools
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -35,6 +34,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg_pool import AsyncConnectionPool
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 APPLICATION_NAME = "relay event loop"
 PREPARE_THRESHOLD = 5  # runs of a statement on a connection before it is prepared
 
@@ -90,34 +90,33 @@ async def fetchone(sql: str, params: Sequence[Any]) -> Row | None:
     that broke while idle (the server restarted, say) is replaced and the
     statement run once more.
     """
-    loop_pool = await pool()
-    try:
-        return await _fetchone(loop_pool, sql, params)
-    except psycopg.OperationalError:
-        await loop_pool.check()  # drop every other broken idle connection too
-        return await _fetchone(loop_pool, sql, params)
+    return await _run(sql, params, psycopg.AsyncCursor.fetchone)
 
 
 async def fetchall(sql: str, params: Sequence[Any]) -> list[Row]:
     """`fetchone`, returning every row."""
+    return await _run(sql, params, psycopg.AsyncCursor.fetchall)
+
+
+async def _run(
+    sql: str, params: Sequence[Any], fetch: Callable[[psycopg.AsyncCursor[Row]], Awaitable[T]]
+) -> T:
     loop_pool = await pool()
     try:
-        return await _fetchall(loop_pool, sql, params)
+        return await _run_on(loop_pool, sql, params, fetch)
     except psycopg.OperationalError:
-        await loop_pool.check()
-        return await _fetchall(loop_pool, sql, params)
+        await loop_pool.check()  # drop every other broken idle connection too
+        return await _run_on(loop_pool, sql, params, fetch)
 
 
-async def _fetchall(loop_pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> list[Row]:
+async def _run_on(
+    loop_pool: AsyncConnectionPool,
+    sql: str,
+    params: Sequence[Any],
+    fetch: Callable[[psycopg.AsyncCursor[Row]], Awaitable[T]],
+) -> T:
     async with loop_pool.connection() as connection:
-        cursor = await connection.execute(sql, params)
-        return await cursor.fetchall()
-
-
-async def _fetchone(loop_pool: AsyncConnectionPool, sql: str, params: Sequence[Any]) -> Row | None:
-    async with loop_pool.connection() as connection:
-        cursor = await connection.execute(sql, params)
-        return await cursor.fetchone()
+        return await fetch(await connection.execute(sql, params))
 
 
 async def close_pools() -> None:

@@ -191,15 +191,25 @@ def _append_statement(fields: dict[str, Any], **room_is: Any) -> tuple[str, list
 
 @functools.cache
 def _append_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
+    values = ", ".join(["%s"] * len(columns))
+    return (
+        f"{_counted_insert('1', columns, room_columns)} "
+        f"SELECT room.id, room.last_seq, {values} FROM room RETURNING id, seq, room_id"
+    )
+
+
+def _counted_insert(count: str, columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
+    """
+    The start of an append: the room's last_seq raised by `count` (SQL), its
+    id and new last_seq as `room`, and the INSERT of `columns` that follows.
+    """
     quote = connection.ops.quote_name
     return (
-        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + 1 "
+        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + {count} "
         f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_columns)} "
         "RETURNING id, last_seq) "
         f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
-        f"{', '.join(quote(column) for column in columns)}) "
-        f"SELECT room.id, room.last_seq, {', '.join(['%s'] * len(columns))} FROM room "
-        "RETURNING id, seq, room_id"
+        f"{', '.join(quote(column) for column in columns)})"
     )
 
 
@@ -218,16 +228,11 @@ def _append_many_statement(
 def _append_many_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     arrays = ", ".join(f"%s::{_column_type(column)}[]" for column in columns)
+    names = [quote(column) for column in columns]
     return (
-        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + %s "
-        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_columns)} "
-        "RETURNING id, last_seq) "
-        f"INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
-        f"{', '.join(quote(column) for column in columns)}) "
-        f"SELECT room.id, room.last_seq - %s + new.n, "
-        f"{', '.join(f'new.{quote(column)}' for column in columns)} "
-        f"FROM room, unnest({arrays}) WITH ORDINALITY "
-        f"AS new({', '.join(quote(column) for column in columns)}, n) "
+        f"{_counted_insert('%s', columns, room_columns)} "
+        f"SELECT room.id, room.last_seq - %s + new.n, {', '.join(f'new.{n}' for n in names)} "
+        f"FROM room, unnest({arrays}) WITH ORDINALITY AS new({', '.join(names)}, n) "
         "RETURNING id, seq, room_id"
     )
 

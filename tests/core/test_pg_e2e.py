@@ -1,7 +1,8 @@
 """
 Chat messages stored from the event loop (core.pg), on a real server process
 with PostgreSQL: numbered in order, resent safely, stored together when they
-come together, and stored still after PostgreSQL dropped every connection.
+come together, and stored still after PostgreSQL dropped every connection;
+and a pooled connection's one cursor, still usable after a statement failed.
 """
 
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import psycopg
 import pytest
 from websockets.asyncio.client import ClientConnection
 
+from core.pg import LoopConnection
 from tests.support.client import receive_action, send_json
 from tests.support.rooms import QUIET, joined, send_many
 from tests.support.servers import ServerProcess, migrated_env, running_server
@@ -156,3 +158,16 @@ async def test_messages_are_stored_after_postgresql_dropped_every_connection(
         assert await send_many(ws, 2) == [1, 2]
         drop_every_connection(database_url)
         assert await send_many(ws, 2, start=2) == [3, 4]
+
+
+async def test_a_pooled_connection_runs_every_statement_on_its_one_cursor(
+    database_url: str,
+) -> None:
+    async with await LoopConnection.connect(database_url, autocommit=True) as connection:
+        cursor = connection.statements()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await cursor.execute("SELECT 1 / 0")
+        await connection.statements().execute("SELECT %s::int + 1", [1])
+
+        assert await cursor.fetchone() == (2,)
+        assert connection.statements() is cursor

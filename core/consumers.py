@@ -49,7 +49,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     watches: tuple[asyncio.Task[None], ...] = ()
     handed_over = False
     turn: asyncio.Lock  # held while a message is handled (see dispatch_in_turn)
-    immediate: ImmediateSend | None  # the server's, if it offers one (see take_now)
+    immediate: ImmediateSend | None = None  # the server's, if it offers one (see take_now)
     context: contextvars.Context
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -113,12 +113,28 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_while_connected(self, send: Any, message: Any) -> None:
         """
+        Every message this consumer sends. A text frame goes out through the
+        server's immediate send while the socket takes it at once (see
+        core.immediate): ASGI's way, through each `send` wrapper and the
+        server's own checks, costs several times the write itself. A
+        task's frames keep their order either way (it sends the next once
+        the last is out); different tasks' frames never had one.
+
         A socket whose client has gone cannot be sent to: the server raises
         an OSError (uvicorn's ClientDisconnected), typically for a broadcast
         that reached this consumer just after its client left. The frame is
         dropped with the connection; the disconnect, already queued for this
         consumer, then ends it as usual (leaving its groups and presence).
         """
+        immediate = self.immediate
+        if (
+            message["type"] == "websocket.send"
+            and (text := message.get("text")) is not None
+            and immediate is not None
+            and immediate.ready()
+        ):
+            immediate.send_text(text)
+            return
         try:
             await send(message)
         except OSError:

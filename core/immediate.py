@@ -8,7 +8,9 @@ client that stops reading keeps it. One task that delivers to many sockets
 server that can offers `scope["extensions"][IMMEDIATE_SEND]`: ask `ready()`,
 and while it is True (the socket open, its buffer under the mark), with no
 await in between, `send_text` writes the frame at once. When it is not
-ready, fall back to `send`. The production server's protocol offers it
+ready, fall back to `send`. Consumers write their own text frames this way
+too while the socket is ready: it skips every `send` wrapper between the
+consumer and the socket. The production server's protocol offers it
 (core.serving); where no server does, nothing changes.
 """
 

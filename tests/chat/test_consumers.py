@@ -1,5 +1,7 @@
 """ChatConsumer through the whole WebSocket stack, on the in-memory and the Redis layer."""
 
+import asyncio
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -373,15 +375,26 @@ class ImmediateToCommunicator:
 
     def __init__(self, communicator: DjangoWebsocketCommunicator) -> None:
         self.output = communicator.output_queue
-        self.sent = 0
+        self.taken: list[tuple[str, str]] = []  # (action, the coroutine of the task that sent it)
         self.writable = True  # False: as a socket whose buffer is over its high-water mark
 
     def ready(self) -> bool:
         return self.writable
 
     def send_text(self, text: str) -> None:
-        self.sent += 1
+        task = asyncio.current_task()
+        sender = task.get_coro().__qualname__ if task is not None else ""  # type: ignore[union-attr]
+        self.taken.append((json.loads(text)["action"], sender))
         self.output.put_nowait({"type": "websocket.send", "text": text})
+
+    def sent(self, action: str) -> int:
+        return sum(taken == action for taken, _ in self.taken)
+
+    def sent_by_the_layer(self, action: str) -> int:
+        """Frames of `action` the channel layer's receiving task wrote."""
+        return sum(
+            taken == action and sender.endswith("._do_receiving") for taken, sender in self.taken
+        )
 
 
 class TestChatConsumerOnPubSubLayerSendingImmediately(TestChatConsumerOnRedisLayer):
@@ -413,7 +426,22 @@ class TestChatConsumerOnPubSubLayerSendingImmediately(TestChatConsumerOnRedisLay
         await next_action(bob, "user_typing", ignore=frozenset({"presence_joined"}))
 
         assert received["payload"]["message"] == "hello"
-        assert immediate.sent == 2
+        assert immediate.sent_by_the_layer("new_chat_message") == 1
+        assert immediate.sent_by_the_layer("user_typing") == 1
+
+    async def test_a_reply_is_written_at_once_while_the_socket_takes_it_else_sent_as_usual(
+        self,
+    ) -> None:
+        alice = await self.joined()
+        immediate = alice.scope["extensions"][IMMEDIATE_SEND]
+
+        await alice.send_json_to({"action": "ping"})
+        await next_action(alice, "pong")
+        immediate.writable = False
+        await alice.send_json_to({"action": "ping"})
+        await next_action(alice, "pong")
+
+        assert immediate.sent("pong") == 1
 
     async def test_while_the_socket_is_not_ready_events_go_the_usual_way_and_keep_their_order(
         self,
@@ -431,4 +459,4 @@ class TestChatConsumerOnPubSubLayerSendingImmediately(TestChatConsumerOnRedisLay
 
         messages = [frame["payload"]["message"] for frame in [*queued, taken]]
         assert messages == ["one", "two", "three"]
-        assert immediate.sent == 1
+        assert immediate.sent("new_chat_message") == 1

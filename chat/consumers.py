@@ -1,7 +1,6 @@
 """The chat room consumer: validates frames and delegates to chat services."""
 
 import asyncio
-import logging
 import time
 import uuid
 from typing import Any, cast
@@ -26,7 +25,6 @@ from chat.messages import (
     MessageAccepted,
     NewChatMessage,
     PostedChatMessage,
-    PresenceChange,
     PresenceJoined,
     PresenceLeft,
     PresenceSnapshot,
@@ -38,7 +36,7 @@ from chat.messages import (
     UserTyping,
 )
 from chat.participants import Participant, participant_for
-from chat.presence import presence_heartbeat, presence_store, presence_ttl
+from chat.presence import heartbeats, presence_store, presence_ttl
 from core.consumers import SiteConsumer
 from core.groups import chat_room_group
 from core.guests import guest_id_from_scope
@@ -46,7 +44,6 @@ from core.immediate import ImmediateSend
 from core.layers import drops_when_full
 
 CLOSE_FORBIDDEN = 4403
-logger = logging.getLogger("relay.chat")
 
 
 class ChatConsumer(SiteConsumer):
@@ -72,7 +69,7 @@ class ChatConsumer(SiteConsumer):
     room_name: str
     participant: Participant
     cursor: DeliveryCursor
-    heartbeat: asyncio.Task[None] | None = None
+    present = False  # registered in the room's presence, and kept so by heartbeats()
     gap_filler: asyncio.Task[None] | None = None
     tail_check: asyncio.Task[None] | None = None
     last_typing: float = float("-inf")
@@ -147,25 +144,8 @@ class ChatConsumer(SiteConsumer):
         await self.send_message(
             PresenceState(payload=PresenceSnapshot(participants=[p.as_payload() for p in everyone]))  # type: ignore[misc]
         )
-        self.heartbeat = asyncio.create_task(self.keep_presence())
-
-    async def keep_presence(self) -> None:
-        """Refresh this connection's registration and sweep the room, until disconnect."""
-        store = presence_store()
-        while True:
-            await asyncio.sleep(presence_heartbeat())
-            try:
-                now = time.time()
-                expires = now + presence_ttl()
-                entered, gone = await store.beat(
-                    self.room_name, self.channel_name, self.participant, expires, now
-                )
-                if entered:
-                    await self.announce(PresenceJoined, self.participant)
-                await self.announce_departures(gone)
-            except Exception:
-                # Redis may be restarting: keep beating, the next round catches up.
-                logger.exception("Presence heartbeat failed in room %s", self.room_name)
+        heartbeats().add(self.room_name, self.channel_name, self.participant)
+        self.present = True
 
     async def announce(
         self,
@@ -175,9 +155,8 @@ class ChatConsumer(SiteConsumer):
         to_self: bool = False,
     ) -> None:
         """Tell the room about `who`; this connection's own client only if `to_self`."""
-        frame = kind(payload=PresenceChange(participant=who.as_payload()))  # type: ignore[arg-type]
         sender = None if to_self else self.channel_name
-        await notifications.room_event(self.room_name, frame, sender=sender)
+        await notifications.presence_changed(self.room_name, kind, who, sender=sender)
 
     async def announce_departures(self, gone: list[Participant]) -> None:
         """Others' expired connections, found by this one's sweep: everyone hears of them."""
@@ -185,13 +164,12 @@ class ChatConsumer(SiteConsumer):
             await self.announce(PresenceLeft, who, to_self=True)
 
     async def websocket_disconnect(self, message: Any) -> None:
-        """Runs when the socket closes: stop heartbeats and gap fills, and leave presence."""
+        """Runs when the socket closes: stop gap fills, and leave presence."""
         for task in (self.gap_filler, self.tail_check):
             if task is not None:
                 task.cancel()
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-            gone = await presence_store().leave(self.room_name, self.channel_name)
+        if self.present:
+            gone = await heartbeats().leave(self.room_name, self.channel_name)
             if gone is not None:
                 await self.announce(PresenceLeft, gone)
         await super().websocket_disconnect(message)

@@ -16,8 +16,13 @@ from chat.messages import (
     DirectMessageNotice,
     DirectMessageReceived,
     PostedChatMessage,
+    PresenceChange,
+    PresenceJoined,
+    PresenceLeft,
+    UserTyping,
 )
 from chat.models import Message
+from chat.participants import Participant
 from core.groups import chat_room_group, user_group
 
 PREVIEW_LENGTH = 80
@@ -83,6 +88,18 @@ async def room_event(room_name: str, frame: BaseMessage, *, sender: str | None =
         chat_room_group(room_name),
         {"type": "chat.event", "frame": encode(frame), "sender": sender},
     )
+
+
+async def presence_changed(
+    room_name: str,
+    kind: type[PresenceJoined | PresenceLeft | UserTyping],
+    who: Participant,
+    *,
+    sender: str | None = None,
+) -> None:
+    """`who` joined, left or is typing: everyone in the room hears of it (but `sender`)."""
+    frame = kind(payload=PresenceChange(participant=who.as_payload()))  # type: ignore[arg-type]
+    await room_event(room_name, frame, sender=sender)
 
 
 def membership_revoked(room_name: str, user_id: int) -> None:

@@ -10,7 +10,14 @@ from django.test import override_settings
 
 from chat.consumers import ChatConsumer
 from chat.participants import Participant
-from chat.presence import MemoryPresenceStore, PresenceStore, RedisPresenceStore
+from chat.presence import (
+    Beat,
+    MemoryPresenceStore,
+    PresenceStore,
+    RedisPresenceStore,
+    heartbeats,
+    memory_store,
+)
 from tests.support.chat import chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers
 from tests.support.services import require_redis, unique_prefix
@@ -68,18 +75,31 @@ async def test_expired_connections_are_swept_and_reported_once(store: PresenceSt
     assert await store.participants("r") == [ALICE]
 
 
-async def test_a_heartbeat_refreshes_the_connection_and_sweeps_the_room_at_once(
+async def test_a_heartbeat_refreshes_its_connections_and_sweeps_their_room_at_once(
     store: PresenceStore,
 ) -> None:
     await store.enter("r", "alice-tab", ALICE, NOW + TTL)
     await store.enter("r", "bob-tab", BOB, NOW + 1)  # Bob's process died
 
-    entered, gone = await store.beat("r", "alice-tab", ALICE, NOW + 2 + TTL, NOW + 2)
+    results = await store.beat([Beat("r", {"alice-tab": ALICE})], NOW + 2 + TTL, NOW + 2)
 
-    assert entered is False  # a refresh, not an arrival
-    assert gone == [BOB]
+    assert results == [([], [BOB])]  # Alice's tab refreshed, not arrived; Bob gone
+    assert await store.sweep("r", NOW + 1 + TTL) == []
     assert await store.participants("r") == [ALICE]
-    assert await store.beat("r", "carol-tab", BOB, NOW + 2 + TTL, NOW + 2) == (True, [])
+
+
+async def test_a_heartbeat_registers_again_what_the_registry_lost_and_says_who_came_back(
+    store: PresenceStore,
+) -> None:
+    beats = [Beat("r1", {"alice-tab": ALICE}), Beat("r2", {"bob-tab": BOB, "bob-phone": BOB})]
+
+    results = await store.beat(beats, NOW + TTL, NOW)
+
+    assert results == [(["alice-tab"], []), (["bob-tab"], [])]  # Bob once, for two connections
+    assert await store.participants("r1") == [ALICE]
+    assert await store.participants("r2") == [BOB]
+    assert await store.leave("r2", "bob-tab") is None
+    assert await store.leave("r2", "bob-phone") == BOB
 
 
 async def test_rooms_do_not_share_presence(store: PresenceStore) -> None:
@@ -162,3 +182,25 @@ class TestPresenceAsClientsSeeIt(WebsocketTestCase):
         }
         assert (await next_frame(bob, ignore=quiet))["action"] == "new_chat_message"
         assert (await next_frame(alice))["action"] == "message_accepted"
+
+    async def test_a_heartbeat_announces_who_the_registry_lost_and_who_came_back(self) -> None:
+        alice, _ = await self.joined(headers=self.alice_browser)
+        bob, _ = await self.joined(name="Bob")
+        await next_action(alice, "presence_joined", ignore=frozenset({"complete"}))
+
+        memory_store.clear()  # as a Redis that restarted empty
+        await heartbeats().beat()
+
+        back = await next_action(alice, "presence_joined", ignore=frozenset({"complete"}))
+        assert back["payload"]["participant"]["name"] == "Bob"
+        back = await next_action(bob, "presence_joined", ignore=frozenset({"complete"}))
+        assert back["payload"]["participant"]["name"] == "alice"
+
+    async def test_a_heartbeat_announces_the_participants_of_a_dead_process_gone(self) -> None:
+        alice, _ = await self.joined(headers=self.alice_browser)
+        await memory_store.enter("lobby", "a-dead-process-connection", BOB, expires_at=0)
+
+        await heartbeats().beat()
+
+        departure = await next_action(alice, "presence_left", ignore=frozenset({"complete"}))
+        assert departure["payload"]["participant"] == BOB.as_payload()

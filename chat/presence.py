@@ -32,8 +32,8 @@ from chat.participants import Participant
 from core.layers import IN_MEMORY_LAYER
 
 logger = logging.getLogger("relay.chat")
-# Rooms whose heartbeats go to Redis in one round trip.
-BEATS_PER_ROUND_TRIP = 100
+# Rooms whose heartbeats go to Redis in one pipeline.
+BEATS_PER_PIPELINE = 100
 
 
 @dataclass(frozen=True)
@@ -183,9 +183,9 @@ class RedisPresenceStore:
 
     async def beat(self, beats: Sequence[Beat], expires_at: float, now: float) -> list[BeatResult]:
         results: list[BeatResult] = []
-        for start in range(0, len(beats), BEATS_PER_ROUND_TRIP):
+        for start in range(0, len(beats), BEATS_PER_PIPELINE):
             async with self.client.pipeline(transaction=False) as pipe:
-                for beat in beats[start : start + BEATS_PER_ROUND_TRIP]:
+                for beat in beats[start : start + BEATS_PER_PIPELINE]:
                     args: list[str | float | int] = [expires_at, self.key_lifetime, now]
                     for connection, who in beat.present.items():
                         args += [connection, who.key, _encode(who)]
@@ -287,8 +287,8 @@ class Heartbeats:
     """
     The presence heartbeats of one event loop's connections. Every
     heartbeat one task refreshes all of them and sweeps each of their rooms
-    once, in one round trip to Redis for up to BEATS_PER_ROUND_TRIP rooms,
-    then announces who came back and who left: a task per connection had
+    once, in one Redis pipeline for up to BEATS_PER_PIPELINE rooms, then
+    announces who came back and who left: a task per connection had
     made a Redis call per connection, and swept a room once per member.
     """
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.fanout import process_tree
 from tests.support.servers import BASE_DIR, ServerProcess, free_port, stop, wait_until_healthy
 from tests.support.services import require
 
@@ -39,7 +40,7 @@ class Balancer:
         """How many connections the balancer holds open to `upstream`."""
         sockets = {
             os.readlink(f"/proc/{pid}/fd/{fd}")
-            for pid in worker_pids(self.process.pid)
+            for pid in process_tree(self.process.pid)  # nginx's master and its workers
             for fd in os.listdir(f"/proc/{pid}/fd")
         }
         count = 0
@@ -54,12 +55,6 @@ class Balancer:
                 ):
                     count += 1
         return count
-
-
-def worker_pids(pid: int) -> list[int]:
-    """nginx's master and its workers."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *map(int, children)]
 
 
 def nginx_path() -> str | None:

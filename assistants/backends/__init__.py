@@ -34,17 +34,23 @@ class Backend(Protocol):
 
 
 def current_backend() -> Backend:
-    """The backend the settings choose."""
-    from assistants.backends.docs import DocsBackend
-    from assistants.backends.openai_compatible import OpenAICompatibleBackend
-
+    """
+    The backend the settings choose. Only the chosen one's module is
+    imported: `openai` takes most of a second, which on the event loop
+    would stall every connection of the process (the app imports it at
+    start-up when that backend is chosen, see AssistantsConfig.ready).
+    """
     if settings.ASSISTANT_BACKEND == "openai":
+        from assistants.backends.openai_compatible import OpenAICompatibleBackend
+
         return OpenAICompatibleBackend(
             base_url=settings.ASSISTANT_OPENAI_BASE_URL,
             api_key=settings.ASSISTANT_OPENAI_API_KEY,
             model=settings.ASSISTANT_OPENAI_MODEL,
             timeout=settings.ASSISTANT_OPENAI_TIMEOUT,
         )
+    from assistants.backends.docs import DocsBackend
+
     return DocsBackend(token_delay=settings.ASSISTANT_TOKEN_DELAY)
 
 

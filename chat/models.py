@@ -1,5 +1,8 @@
 """Rooms, who may enter the private ones, and every message ever accepted."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -82,3 +85,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room}#{self.seq}"
+
+    def as_stored(self) -> "StoredMessage":
+        return StoredMessage(
+            id=self.pk,
+            room_name=self.room.name,
+            seq=self.seq,
+            author_id=self.author_id,
+            client_id=self.client_id,
+            body=self.body,
+            author_name=self.author_name,
+            is_guest=self.is_guest,
+            created_at=self.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """
+    A message just stored, as its room and its author hear of it. A post
+    makes this rather than a Message and its Room: building those model
+    instances (every field's default and descriptor, the init signals) was
+    about 8% of the server's CPU for a chat message.
+    """
+
+    id: int
+    room_name: str
+    seq: int
+    author_id: int | None
+    client_id: str
+    body: str
+    author_name: str
+    is_guest: bool
+    created_at: datetime

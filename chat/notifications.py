@@ -21,7 +21,7 @@ from chat.messages import (
     PresenceLeft,
     UserTyping,
 )
-from chat.models import Message
+from chat.models import Message, StoredMessage
 from chat.participants import Participant
 from core.groups import chat_room_group, user_group
 
@@ -32,7 +32,7 @@ def encode(message: BaseMessage) -> str:
     return message.model_dump_json()
 
 
-def message_view(message: Message) -> ChatMessageView:
+def message_view(message: Message | StoredMessage) -> ChatMessageView:
     return ChatMessageView(
         seq=message.seq,
         client_id=message.client_id,
@@ -43,7 +43,7 @@ def message_view(message: Message) -> ChatMessageView:
     )
 
 
-def message_frame(message: Message) -> str:
+def message_frame(message: Message | StoredMessage) -> str:
     return encode(PostedChatMessage(payload=message_view(message)))
 
 
@@ -53,11 +53,11 @@ def _layer() -> Any:
     return layer
 
 
-async def message_posted(message: Message, direct_recipients: tuple[int, ...] = ()) -> None:
+async def message_posted(message: StoredMessage, direct_recipients: tuple[int, ...] = ()) -> None:
     """Deliver a stored message to its room, and tell direct-message recipients elsewhere."""
     layer = _layer()
     await layer.group_send(
-        chat_room_group(message.room.name),
+        chat_room_group(message.room_name),
         {
             "type": "chat.message",
             "seq": message.seq,
@@ -69,7 +69,7 @@ async def message_posted(message: Message, direct_recipients: tuple[int, ...] = 
         notice = encode(
             DirectMessageReceived(
                 payload=DirectMessageNotice(
-                    room=message.room.name,
+                    room=message.room_name,
                     name=message.author_name,
                     preview=message.body[:PREVIEW_LENGTH],
                 )
@@ -78,7 +78,7 @@ async def message_posted(message: Message, direct_recipients: tuple[int, ...] = 
         for member_id in direct_recipients:
             await layer.group_send(
                 user_group(member_id),
-                {"type": "chat.notice", "room": message.room.name, "frame": notice},
+                {"type": "chat.notice", "room": message.room_name, "frame": notice},
             )
 
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from chat import notifications
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Message, Room, StoredMessage
 from chat.participants import Participant
 from chat.rooms import ROOM_NAME_RULE, is_valid_room_name
 from chat.selectors import is_member
@@ -42,7 +42,7 @@ class Posted:
     """A stored message, whether this call stored it (False for a resend), and who else
     must hear of it outside the room (the other side of a direct conversation)."""
 
-    message: Message
+    message: StoredMessage
     created: bool
     direct_recipients: tuple[int, ...] = ()
 
@@ -71,7 +71,9 @@ def post_message(
         existing = Message.objects.select_related("room").get(
             room__name=room_name, client_id=client_id
         )
-        return Posted(existing, created=False, direct_recipients=_others(existing.room, author))
+        return Posted(
+            existing.as_stored(), created=False, direct_recipients=_others(existing.room, author)
+        )
 
 
 async def post(
@@ -94,8 +96,7 @@ async def post(
         fields = _fields(author, body, client_id)
         row = await _public_appends()(room_name, fields)
         if row is not None:
-            room = Room(name=room_name, kind=Room.Kind.PUBLIC)
-            return Posted(_appended(row, room, fields), created=True)
+            return Posted(_appended(row, room_name, fields), created=True)
     posted: Posted = await database_sync_to_async(post_message)(
         room_name=room_name, author=author, user=user, body=body, client_id=client_id
     )
@@ -122,7 +123,7 @@ async def _append_to_public_room(
     Store `batch` in the public room `room_name` in one statement: one round
     trip, one lock of the room's row and one commit for all of them, where
     each would wait for the one before it to commit (the room's row is
-    locked until then). A row (id, seq, room id) per message, in order; all
+    locked until then). A row (id, seq) per message, in order; all
     None if the room is not a public one that exists or one of them is a
     resend (`post_message` then takes each).
     """
@@ -160,15 +161,14 @@ def _store(
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post
         # there, so one statement finds the room, counts and inserts.
-        public = Room(name=room_name, kind=Room.Kind.PUBLIC)
-        message = _append_in_one_statement(public, fields, name=room_name, kind=public.kind)
+        message = _append_in_one_statement(room_name, fields, name=room_name, kind=Room.Kind.PUBLIC)
         if message is not None:
             return Posted(message, created=True)
     room, _ = Room.objects.get_or_create(name=room_name)
     if not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
     if in_one_statement:
-        message = _append_in_one_statement(room, fields, id=room.pk)
+        message = _append_in_one_statement(room.name, fields, id=room.pk)
         if message is None:
             raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
     else:
@@ -179,7 +179,7 @@ def _store(
 def _append_statement(fields: dict[str, Any], **room_is: Any) -> tuple[str, list[Any]]:
     """
     The statement that counts and inserts in the room whose columns are as
-    `room_is` says, returning (id, seq, room id); no row if there is no such
+    `room_is` says, returning (id, seq); no row if there is no such
     room. The room's row is locked only while PostgreSQL runs it: a lock
     held across round trips is held for as long as the client waits for its
     turn to run (the GIL, the event loop), and every process posting to the
@@ -194,7 +194,7 @@ def _append_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
     values = ", ".join(["%s"] * len(columns))
     return (
         f"{_counted_insert('1', columns, room_columns)} "
-        f"SELECT room.id, room.last_seq, {values} FROM room RETURNING id, seq, room_id"
+        f"SELECT room.id, room.last_seq, {values} FROM room RETURNING id, seq"
     )
 
 
@@ -233,7 +233,7 @@ def _append_many_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) ->
         f"{_counted_insert('%s', columns, room_columns)} "
         f"SELECT room.id, room.last_seq - %s + new.n, {', '.join(f'new.{n}' for n in names)} "
         f"FROM room, unnest({arrays}) WITH ORDINALITY AS new({', '.join(names)}, n) "
-        "RETURNING id, seq, room_id"
+        "RETURNING id, seq"
     )
 
 
@@ -244,29 +244,30 @@ def _column_type(column: str) -> str:
     return str(field.db_type(connection))
 
 
-def _appended(row: tuple[Any, ...], room: Room, fields: dict[str, Any]) -> Message:
-    pk, seq, room.pk = row
-    room.last_seq = seq
-    return Message(pk=pk, room=room, seq=seq, **fields)
+def _appended(row: tuple[Any, ...], room_name: str, fields: dict[str, Any]) -> StoredMessage:
+    pk, seq = row
+    return StoredMessage(id=pk, room_name=room_name, seq=seq, **fields)
 
 
-def _append_in_one_statement(room: Room, fields: dict[str, Any], **room_is: Any) -> Message | None:
+def _append_in_one_statement(
+    room_name: str, fields: dict[str, Any], **room_is: Any
+) -> StoredMessage | None:
     """Count and insert with `_append_statement`, on Django's connection."""
     sql, params = _append_statement(fields, **room_is)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else _appended(row, room, fields)
+    return None if row is None else _appended(row, room_name, fields)
 
 
 @transaction.atomic
-def _append_in_a_transaction(room: Room, fields: dict[str, Any]) -> Message:
+def _append_in_a_transaction(room: Room, fields: dict[str, Any]) -> StoredMessage:
     """Lock the room, count, insert: seqs are handed out and committed in order."""
     room = Room.objects.select_for_update().get(pk=room.pk)
     room.last_seq += 1
     message = Message.objects.create(room=room, seq=room.last_seq, **fields)
     room.save(update_fields=["last_seq"])
-    return message
+    return message.as_stored()
 
 
 def _others(room: Room, author: Participant) -> tuple[int, ...]:

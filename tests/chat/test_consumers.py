@@ -14,7 +14,7 @@ from django.test import override_settings
 from chat import services
 from chat.consumers import ChatConsumer
 from chat.messages import MESSAGE_MAX_LENGTH
-from chat.models import Message
+from chat.models import Message, StoredMessage
 from chat.participants import Participant
 from chat.rooms import ROOM_NAME_RULE
 from core.groups import chat_room_group
@@ -32,7 +32,7 @@ from tests.support.services import redis_test_layer, require_redis
 GUEST = Participant(key="guest:seed", name="Seeder", guest=True)
 
 
-def store_quietly(room: str, count: int) -> list[Message]:
+def store_quietly(room: str, count: int) -> list[StoredMessage]:
     return [
         services.post_message(
             room_name=room, author=GUEST, user=AnonymousUser(), body=f"m{n}", client_id=f"seed-{n}"
@@ -41,9 +41,9 @@ def store_quietly(room: str, count: int) -> list[Message]:
     ]
 
 
-async def seed(room: str, count: int) -> list[Message]:
+async def seed(room: str, count: int) -> list[StoredMessage]:
     """Store messages without broadcasting them, as if sent while nobody listened."""
-    messages: list[Message] = await database_sync_to_async(store_quietly)(room, count)
+    messages: list[StoredMessage] = await database_sync_to_async(store_quietly)(room, count)
     return messages
 
 

@@ -28,9 +28,9 @@ def test_a_resent_client_id_returns_the_stored_message_without_a_new_seq() -> No
     first = post("a", "same", body="original")
     again = post("a", "same", body="edited on resend")
 
-    assert (again.created, again.message.pk, again.message.body) == (
+    assert (again.created, again.message.id, again.message.body) == (
         False,
-        first.message.pk,
+        first.message.id,
         "original",
     )
     assert post("a", "next").message.seq == 2

@@ -12,6 +12,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from chanx.channels.settings import chanx_settings
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.outgoing import ErrorMessage
 from django.conf import settings
@@ -46,6 +47,11 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
     """
 
     authenticator_class = SiteAuthenticator
+    # chanx reads these from its settings for every frame, unless the class
+    # has them: frames keep their snake_case names, and completion frames
+    # follow CHANX["SEND_COMPLETION"] as it is when the consumers load.
+    camelize = False
+    send_completion: bool = chanx_settings.SEND_COMPLETION
     watches: tuple[asyncio.Task[None], ...] = ()
     handed_over = False
     turn: asyncio.Lock  # held while a message is handled (see dispatch_in_turn)

@@ -9,14 +9,15 @@ table and writes bench/results/fanout.svg.
 
 At a fixed offered load (0.5 message/s per client), server CPU per delivered
 message is the figure that predicts saturation; each target's is also given
-as a ratio to the floor: a bare Channels consumer on the list-based Redis
-layer. At heavy loads (two rooms of 50, 8 and 12 messages/s per client: about
-what one process delivers on two cores, and past it),
-delivered messages per second and latency show how throughput grows with
-server processes; the first also runs on the list-based layer, whose
-channels overflow then. Two rooms, because one room's posts queue behind one
-another for its row in PostgreSQL (each commit waits for the disk), whatever
-the number of processes.
+as a ratio to the floor, a bare Channels consumer on the list-based Redis
+layer, and to Starlette. At heavy loads (two rooms of 50, 8, 12 and 16
+messages/s per client: about what one process delivers on two cores, and
+past it), delivered messages per second and latency show how throughput
+grows with server processes, beside what Starlette's one process delivers
+and at what CPU; the first also runs on the list-based layer, whose channels
+overflow then. Two rooms, because one room's posts queue behind one another
+for its row in PostgreSQL (each commit waits for the disk), whatever the
+number of processes.
 
 The suite ends with the assistant's event-loop lag while 20 answers stream
 (bench.assistant_lag) and the export job's peak memory on a room of 100,000
@@ -211,7 +212,7 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL  # scripts/with-redis saw to it
     fixed_loads = FIXED_LOADS[:1] if args.quick else FIXED_LOADS
     plan = [(target, load) for load in fixed_loads for target in FIXED]
-    plan += [(target, load) for load in SATURATING for target in SCALING]
+    plan += [(target, load) for load in SATURATING for target in [*SCALING, STARLETTE_PEER]]
     plan += [(OVERFLOWING, SATURATING[0])]
     if args.quick:
         plan = [(target, replace(load, messages=3)) for target, load in plan]

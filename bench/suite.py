@@ -23,7 +23,7 @@ The suite ends with the assistant's event-loop lag while 20 answers stream
 (bench.assistant_lag) and the export job's peak memory on a room of 100,000
 messages (bench.export_memory).
 
-    python -m bench.suite            # everything, about ten minutes
+    python -m bench.suite            # everything, about 15 minutes
     python -m bench.suite --quick    # one load per target, fewer messages
 """
 

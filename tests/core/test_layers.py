@@ -4,6 +4,8 @@ a lost Redis, and its event takers.
 """
 
 import asyncio
+import contextlib
+from typing import Any
 
 import pytest
 
@@ -71,6 +73,55 @@ async def test_the_pubsub_layer_tells_its_channels_when_redis_is_lost() -> None:
         redis.kill()
 
         assert await asyncio.wait_for(layer.receive(channel), 5) == layers.LAYER_LOST
+    await layer.flush()
+
+
+async def test_the_pubsub_layer_receives_again_once_redis_is_back() -> None:
+    port = free_port()
+    layer = layers.PubSubChannelLayer(hosts=[{"address": f"redis://127.0.0.1:{port}/0"}])
+    with redis_server(port) as redis:
+        channel = await layer.new_channel()
+        await layer.group_add("room", channel)
+        redis.kill()
+        assert await asyncio.wait_for(layer.receive(channel), 5) == layers.LAYER_LOST
+
+    with redis_server(port):
+        received = None
+        for attempt in range(50):  # until the layer has reconnected and subscribed again
+            await layer.group_send("room", {"type": "chat.message", "seq": attempt})
+            with contextlib.suppress(TimeoutError):
+                received = await asyncio.wait_for(layer.receive(channel), 0.2)
+                break
+
+        assert received is not None, "nothing arrived once Redis was back"
+        assert received["type"] == "chat.message"
+        await layer.flush()
+
+
+async def test_a_quiet_layer_waits_for_the_next_event_in_one_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads = 0
+    read = layers.ReportingPubSub.get_message
+
+    async def counted(pubsub: layers.ReportingPubSub, *args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await read(pubsub, *args, **kwargs)
+
+    monkeypatch.setattr(layers.ReportingPubSub, "get_message", counted)
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    channel = await layer.new_channel()
+    await layer.group_add("room", channel)
+    await layer.group_send("room", {"type": "chat.message", "seq": 1})
+    await asyncio.wait_for(layer.receive(channel), 5)
+    before = reads
+
+    await asyncio.sleep(0.5)  # the quiet time under test: a poll every 0.1 s would read 5 times
+
+    assert reads - before <= 1
+    await layer.group_send("room", {"type": "chat.message", "seq": 2})
+    assert await asyncio.wait_for(layer.receive(channel), 5) == {"type": "chat.message", "seq": 2}
     await layer.flush()
 
 

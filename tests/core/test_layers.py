@@ -1,6 +1,6 @@
 """
-Channel layer selection from the environment; the pub/sub layer's report of
-a lost Redis, and its event takers.
+Channel layer selection from the environment; the pub/sub layer's receiving,
+its report of a lost Redis and its recovery, and its event takers.
 """
 
 import asyncio

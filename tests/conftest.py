@@ -8,6 +8,8 @@ from typing import Any  # tutorial: setup
 from urllib.parse import urlsplit
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 from django.test import Client  # tutorial: setup
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
@@ -19,6 +21,19 @@ from tests.support.servers import (
     running_worker,
 )
 from tests.support.services import require, require_chromium, test_redis_url
+
+
+@pytest.fixture(autouse=True)
+def no_connection_left_in_the_sync_thread() -> Iterator[None]:
+    """
+    Close what a test left open in asgiref's one thread for sync code, which
+    every test shares. chanx authenticates there through `sync_to_async`,
+    which leaves its database connection open; the next Channels consumer
+    to dispatch a message checks it (`close_old_connections`), and fails in a
+    test that has no database access.
+    """
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -94,6 +94,8 @@ const handlers = {
     if (live) streaming = { item: answerItem(live.id), text: live.content, id: String(live.id) };
     setStreaming(Boolean(live));
     if (conversation) rememberConversation(conversation);
+    // Questions are taken from here on: asked earlier, this would wipe them off the page.
+    setStatus("open", "Connected");
   },
   streaming_start({ conversation, message_id }) {
     rememberConversation(conversation);
@@ -144,7 +146,6 @@ function connect() {
   keepAlive(ws);
   ws.addEventListener("open", () => {
     attempt = 0;
-    setStatus("open", "Connected");
   });
   ws.addEventListener("message", (event) => {
     let frame;

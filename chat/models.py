@@ -4,9 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 
-from chat.rooms import ROOM_NAME_MAX_LENGTH
+from chat.rooms import (
+    RESERVED_NAME_RULE,
+    ROOM_NAME_MAX_LENGTH,
+    ROOM_NAME_RULE,
+    is_direct_room_name,
+    is_valid_room_name,
+)
 
 
 class Room(models.Model):
@@ -30,8 +38,30 @@ class Room(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # Names are unique whatever their case: "Secret" would read as the
+        # same room as "secret" to people, and a guest could start the one
+        # beside the other to catch its members' messages. Names are ASCII
+        # only, so no other look-alike (Unicode confusables) can be made.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="one_room_per_name_in_any_case",
+                violation_error_message="A room of this name, in some case, exists already.",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """What the admin checks: the name rule, and the names kept for direct rooms."""
+        if not is_valid_room_name(self.name):
+            raise ValidationError({"name": ROOM_NAME_RULE})
+        if is_direct_room_name(self.name) != (self.kind == self.Kind.DIRECT):
+            raise ValidationError(
+                {"name": RESERVED_NAME_RULE + " A direct room is named dm-<id>-<id>."}
+            )
 
     @property
     def is_public(self) -> bool:

@@ -36,7 +36,11 @@ class RoomMember(BasePermission):
         """Runs during the handshake, after ValidRoomName."""
         access = room_access(_room_name(view), request.user)
         if access.needs_login:
-            raise NotAuthenticated("This room is private: log in as one of its members.")
+            raise NotAuthenticated(
+                access.reason or "This room is private: log in as one of its members."
+            )
         if not access.allowed:
-            raise PermissionDenied("This room is private: only its members may enter.")
+            raise PermissionDenied(
+                access.reason or "This room is private: only its members may enter."
+            )
         return True

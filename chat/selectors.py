@@ -7,6 +7,7 @@ from django.db.models import Max, Min, QuerySet
 
 from chat.delivery import Resync, plan_resume
 from chat.models import Membership, Message, Room
+from chat.rooms import is_direct_room_name
 
 
 @dataclass(frozen=True)
@@ -15,12 +16,28 @@ class RoomAccess:
 
     allowed: bool
     needs_login: bool = False
+    reason: str = ""
 
 
 def room_access(room_name: str, user: AbstractBaseUser | AnonymousUser) -> RoomAccess:
-    """Public rooms (and rooms not created yet) are open; others admit members only."""
-    room = Room.objects.filter(name=room_name).only("id", "kind").first()
-    if room is None or room.is_public:
+    """
+    Public rooms, and public rooms not created yet, are open; others admit
+    their members only. A name that differs only in case from a room's is
+    refused, as is a direct room's name before that room exists: either
+    would let someone start a room that reads the same as another.
+    """
+    room = Room.objects.filter(name__iexact=room_name).only("id", "name", "kind").first()
+    if room is None:
+        if is_direct_room_name(room_name):
+            return RoomAccess(
+                allowed=False,
+                needs_login=not user.is_authenticated,
+                reason="This direct conversation does not exist: start it from the user's name.",
+            )
+        return RoomAccess(allowed=True)
+    if room.name != room_name:
+        return RoomAccess(allowed=False, reason=f"This room is called {room.name!r}.")
+    if room.is_public:
         return RoomAccess(allowed=True)
     if not user.is_authenticated:
         return RoomAccess(allowed=False, needs_login=True)

@@ -23,7 +23,13 @@ from django.utils import timezone
 from chat import notifications
 from chat.models import Membership, Message, Room, StoredMessage
 from chat.participants import Participant
-from chat.rooms import ROOM_NAME_RULE, is_valid_room_name
+from chat.rooms import (
+    RESERVED_NAME_RULE,
+    ROOM_NAME_RULE,
+    direct_room_name,
+    is_direct_room_name,
+    is_valid_room_name,
+)
 from chat.selectors import is_member
 from core import pg
 from core.batches import Batcher
@@ -164,7 +170,7 @@ def _store(
         message = _append_in_one_statement(room_name, fields, name=room_name, kind=Room.Kind.PUBLIC)
         if message is not None:
             return Posted(message, created=True)
-    room, _ = Room.objects.get_or_create(name=room_name)
+    room = _room_to_post_in(room_name)
     if not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
     if in_one_statement:
@@ -174,6 +180,22 @@ def _store(
     else:
         message = _append_in_a_transaction(room, fields)
     return Posted(message, created=True, direct_recipients=_others(room, author))
+
+
+def _room_to_post_in(room_name: str) -> Room:
+    """
+    The room named exactly `room_name`, or a new public one. A post never
+    creates a room whose name a direct room may have, nor one that differs
+    only in case from another room's.
+    """
+    room = Room.objects.filter(name__iexact=room_name).first()
+    if room is None:
+        if is_direct_room_name(room_name):
+            raise NotAllowed("This direct conversation does not exist.")
+        room, _ = Room.objects.get_or_create(name=room_name)
+    elif room.name != room_name:
+        raise NotAllowed(f"This room is called {room.name!r}.")
+    return room
 
 
 def _append_statement(fields: dict[str, Any], **room_is: Any) -> tuple[str, list[Any]]:
@@ -292,8 +314,12 @@ def create_private_room(*, owner: User, name: str, member_usernames: list[str]) 
     """A room only its members may enter; the owner is always one."""
     if not is_valid_room_name(name):
         raise ChatError(ROOM_NAME_RULE)
-    if Room.objects.filter(name=name).exists():
-        raise ChatError(f"The room name {name!r} is taken.")
+    if is_direct_room_name(name):
+        raise ChatError(RESERVED_NAME_RULE)
+    if (taken := Room.objects.filter(name__iexact=name).first()) is not None:
+        if taken.name == name:
+            raise ChatError(f"The room name {name!r} is taken.")
+        raise ChatError(f"The room name {name!r} is taken: a room called {taken.name!r} exists.")
     members = _users_named(member_usernames)
     room = Room.objects.create(name=name, kind=Room.Kind.PRIVATE, owner=owner)
     Membership.objects.bulk_create(
@@ -331,22 +357,29 @@ def remove_member(*, room_name: str, actor: User, username: str) -> None:
     transaction.on_commit(lambda: notifications.membership_revoked(room.name, user_id))
 
 
-def direct_room_name(first_user_id: int, second_user_id: int) -> str:
-    low, high = sorted((first_user_id, second_user_id))
-    return f"dm-{low}-{high}"
-
-
 @transaction.atomic
 def direct_room(*, user: User, other_username: str) -> Room:
-    """The one room shared by two users for direct messages, created on first use."""
+    """
+    The one room shared by two users for direct messages, created on first
+    use. A room of that name that is not a direct room of exactly these two
+    (made before its name was kept for them) is never handed out.
+    """
     (other,) = _users_named([other_username])
     if other.pk == user.pk:
         raise ChatError("Direct messages need another user.")
-    room, created = Room.objects.get_or_create(
-        name=direct_room_name(int(user.pk), int(other.pk)), defaults={"kind": Room.Kind.DIRECT}
-    )
-    if created:
-        Membership.objects.bulk_create([Membership(room=room, user=u) for u in (user, other)])
+    name = direct_room_name(int(user.pk), int(other.pk))
+    room = Room.objects.filter(name__iexact=name).first()
+    if room is None:
+        room, created = Room.objects.get_or_create(name=name, defaults={"kind": Room.Kind.DIRECT})
+        if created:
+            Membership.objects.bulk_create([Membership(room=room, user=u) for u in (user, other)])
+            return room
+    members = set(room.memberships.values_list("user_id", flat=True))
+    if room.kind != Room.Kind.DIRECT or room.name != name or members != {user.pk, other.pk}:
+        raise NotAllowed(
+            f"The room {room.name!r} is not your direct conversation: "
+            "ask the site's staff to rename it."
+        )
     return room
 
 

@@ -33,7 +33,7 @@ let connection = null;
 let oldestSeq = null;
 const shown = new Map(); // client_id -> <li>, so no message is ever shown twice
 const online = new Map(); // participant key -> participant
-const typingTimers = new Map();
+const typingTimers = new Map(); // participant key -> { participant, timer }
 let lastTypingSent = 0;
 
 // Messages
@@ -142,33 +142,61 @@ function updatePresence(action, payload) {
   renderPresence();
 }
 
+function renderTyping() {
+  const names = [...typingTimers.values()].map(({ participant }) => participant.name);
+  el.typing.textContent = !names.length
+    ? ""
+    : names.length === 1
+      ? `${names[0]} is typing…`
+      : `${names.join(", ")} are typing…`;
+}
+
+function stopTyping(key) {
+  clearTimeout(typingTimers.get(key)?.timer);
+  typingTimers.delete(key);
+  renderTyping();
+}
+
 function showTyping(participant) {
-  clearTimeout(typingTimers.get(participant.key));
-  typingTimers.set(
-    participant.key,
-    setTimeout(() => {
-      typingTimers.delete(participant.key);
-      typingTimers.size || (el.typing.textContent = "");
-    }, TYPING_SHOWN_MS),
-  );
-  el.typing.textContent = `${participant.name} is typing…`;
+  clearTimeout(typingTimers.get(participant.key)?.timer);
+  const timer = setTimeout(() => stopTyping(participant.key), TYPING_SHOWN_MS);
+  typingTimers.set(participant.key, { participant, timer });
+  renderTyping();
+}
+
+// A message from someone who was typing ends their typing.
+function typingEndedBy(message) {
+  for (const [key, { participant }] of typingTimers) {
+    if (participant.name === message.name && participant.guest === Boolean(message.guest)) {
+      stopTyping(key);
+    }
+  }
 }
 
 // Connection state
 
+// What a close that ends the connection means to a person, by its code.
+const CLOSE_EXPLAINED = {
+  4401: "This room is private: log in as one of its members to enter it.",
+  4403: "You may not enter this room. Pick another room, or ask its owner to invite you.",
+  4404: "This address has no chat room. Check the room's name.",
+};
+
 function setStatus(state, detail = "") {
   const text = {
     connecting: `Connecting to ${connection?.room}…`,
-    reconnecting: `Connection lost, ${detail || "reconnecting…"}`,
+    reconnecting: `Connection lost, ${detail || "reconnecting"}. What you write is sent once it is back.`,
     open: `Connected to ${connection?.room}`,
-    failed: `Disconnected: ${detail}`,
+    failed: `Disconnected. ${CLOSE_EXPLAINED[detail] ?? detail}`,
     idle: "Not connected",
   }[state];
   el.status.dataset.state = state;
   el.status.textContent = text;
-  const open = state === "open";
-  el.messageInput.disabled = !open;
-  el.send.disabled = !open;
+  // While (re)connecting you can still write: the message waits as pending
+  // and goes out, once, when the room is back.
+  const joined = state === "open" || state === "connecting" || state === "reconnecting";
+  el.messageInput.disabled = !joined;
+  el.send.disabled = !joined;
   if (state === "failed") showJoined(false);
 }
 
@@ -195,7 +223,10 @@ function join(room) {
     on: {
       state: setStatus,
       history: showHistory,
-      message: (message) => show(message),
+      message: (message) => {
+        typingEndedBy(message);
+        show(message);
+      },
       own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
       reset: clearMessages,
       presence: updatePresence,

@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.servers import ServerProcess
@@ -72,3 +73,60 @@ async def test_when_rooms_differ_then_messages_stay_in_their_room(
         ["only for room a", "still only for room a"]
     )
     await expect(carol.locator("#messages .message .text")).to_have_text(["room b speaking"])
+
+
+PAGE_WIDTHS = [1280, 390]  # a desktop and a phone
+
+
+@pytest.mark.parametrize("width", PAGE_WIDTHS)
+async def test_when_a_message_is_one_long_word_then_the_page_does_not_widen(
+    dev_server: ServerProcess, offline_page_factory: NewPage, width: int
+) -> None:
+    sender, reader = await offline_page_factory(), await offline_page_factory()
+    for page in (sender, reader):
+        await page.set_viewport_size({"width": width, "height": 900})
+    room = f"long-word-{width}"
+    await join(sender, dev_server, "Alice", room)
+    await send(sender, "x" * 1500)
+    await expect(sender.locator("#messages .message.own:not(.pending)")).to_have_count(1)
+
+    await join(reader, dev_server, "Bob", room)  # the stored message, from history
+    await expect(reader.locator("#messages .text")).to_have_text(["x" * 1500])
+
+    for page in (sender, reader):
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
+        send_button = await page.locator("#send").bounding_box()
+        assert send_button is not None
+        assert send_button["x"] + send_button["width"] <= width
+
+
+async def test_when_someone_who_is_typing_sends_then_their_typing_notice_goes_at_once(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    alice, bob = await offline_page_factory(), await offline_page_factory()
+    await join(alice, dev_server, "Alice", "typing-ends")
+    await join(bob, dev_server, "Bob", "typing-ends")
+
+    await alice.locator("#message-input").press_sequentially("hello")
+    await expect(bob.locator("#typing")).to_have_text("Alice is typing…")
+    await alice.click("#send")
+
+    await expect(bob.locator("#messages .text")).to_have_text(["hello"])
+    # The notice would otherwise stay for its 3 s.
+    await expect(bob.locator("#typing")).to_have_text("", timeout=1_000)
+
+
+async def test_when_a_room_refuses_you_then_the_page_says_what_to_do_not_the_close_code(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    page = await offline_page_factory()
+    await page.goto(f"{dev_server.http_url}/chat/")
+    await page.fill("#name", "Mallory")
+    await page.fill("#room", "dm-1-2")
+    await page.click("#join")
+
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "failed")
+    await expect(status).to_have_text(
+        "Disconnected. This room is private: log in as one of its members to enter it."
+    )

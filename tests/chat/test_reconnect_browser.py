@@ -83,3 +83,46 @@ async def test_when_the_connection_drops_then_the_page_catches_up_on_what_it_mis
     assert resumed_from == [
         await page.locator("#messages .message").first.get_attribute("data-seq")
     ]
+
+
+async def test_when_offline_then_what_you_write_waits_as_pending_and_is_sent_once(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    network = FlakyNetwork()
+    page = await offline_page_factory()
+    await page.route_web_socket("**/ws/chat/**", network.route)
+    await page.goto(f"{dev_server.http_url}/chat/")
+    await page.fill("#name", "Writer")
+    await page.fill("#room", "offline-writing")
+    await page.click("#join")
+    status = page.locator("#status")
+    await expect(status).to_have_attribute("data-state", "open")
+
+    async with connect(f"{dev_server.ws_url}/ws/chat/offline-writing/") as reader:
+        await receive_action(reader, "authentication")
+        await receive_action(reader, "chat_history")
+        await network.drop()
+        await expect(status).to_have_attribute("data-state", "reconnecting")
+
+        for text in ("written offline", "and again"):
+            await page.fill("#message-input", text)
+            await page.click("#send")
+        pending = page.locator("#messages .message.own.pending .text")
+        await expect(pending).to_have_text(["written offline", "and again"])
+
+        network.online = True
+        await expect(status).to_have_attribute("data-state", "open", timeout=20_000)
+        await expect(page.locator("#messages .message.pending")).to_have_count(0)
+        await expect(page.locator("#messages .text")).to_have_text(["written offline", "and again"])
+
+        presence = frozenset({"presence_state", "presence_joined", "presence_left"})
+        arrived = [
+            await receive_action(reader, "new_chat_message", ignore=presence) for _ in range(2)
+        ]
+        assert [frame["payload"]["message"] for frame in arrived] == [
+            "written offline",
+            "and again",
+        ]
+        await send_json(reader, {"action": "ping"})
+        # Nothing but presence came first: no duplicate.
+        assert await receive_action(reader, "pong", ignore=presence)

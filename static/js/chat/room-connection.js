@@ -85,7 +85,7 @@ export class RoomConnection {
       this.socket = null;
       if (this.closedByUs) return;
       if (FINAL_CLOSE_CODES.has(event.code)) {
-        this.on.state?.("failed", event.reason || `closed with code ${event.code}`);
+        this.on.state?.("failed", event.code);
         return;
       }
       this.scheduleReconnect();

@@ -6,6 +6,7 @@ from chat.models import Membership, Message, Room
 class MembershipInline(admin.TabularInline[Membership, Room]):
     model = Membership
     extra = 0
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Room)
@@ -19,5 +20,13 @@ class RoomAdmin(admin.ModelAdmin[Room]):
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin[Message]):
     list_display = ["room", "seq", "author_name", "is_guest", "created_at"]
-    search_fields = ["body", "author_name"]
+    list_filter = ["is_guest", "room__kind"]
+    search_fields = ["body", "author_name", "room__name", "author__username"]
     list_select_related = ["room"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ["room", "user", "added_at"]
+    search_fields = ["room__name", "user__username"]
+    list_select_related = ["room", "user"]

@@ -136,8 +136,8 @@ class EchoConsumer(SiteConsumer):
     `binary_echo` (size and SHA-256) and then the same bytes as a binary frame.
     A binary frame starting with the four bytes `ZLIB` is zlib-compressed: it
     is decompressed first and both sizes are reported. Frames over 512 KiB get
-    an `error` frame and close code 4009; invalid JSON or a corrupt compressed frame
-    gets an `error` frame and the connection stays open.
+    an `error` frame and close code 4009; invalid JSON (nested too deep, say) or a
+    corrupt compressed frame gets an `error` frame and the connection stays open.
     """
 
     emits = [EchoGreeting, TextEcho, JsonEcho, BinaryEcho]

@@ -8,7 +8,14 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from system.echo import COMPRESSED_MARKER, MAX_FRAME_BYTES, EchoError, echo_binary, echo_text
+from system.echo import (
+    COMPRESSED_MARKER,
+    MAX_FRAME_BYTES,
+    MAX_JSON_DEPTH,
+    EchoError,
+    echo_binary,
+    echo_text,
+)
 from tests.support.servers import ServerProcess
 
 
@@ -35,6 +42,30 @@ def test_json_is_answered_with_the_value_and_a_summary(text: str, kind: str, fie
 def test_text_that_looks_like_json_but_is_not_is_an_error() -> None:
     with pytest.raises(EchoError, match="Invalid JSON"):
         echo_text('{"unterminated": ')
+
+
+DEEP_ARRAY = "[" * 5000 + "]" * 5000
+DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DEEP_ARRAY,
+        DEEP_OBJECT,
+        "[" * 300 + "]" * 300,  # parses, but could not be sent back
+        "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1),
+    ],
+)
+def test_json_nested_too_deep_is_an_error(text: str) -> None:
+    with pytest.raises(EchoError, match=f"nested deeper than {MAX_JSON_DEPTH} levels"):
+        echo_text(text)
+
+
+def test_json_nested_to_the_limit_is_echoed() -> None:
+    answer = echo_text('{"a":' * MAX_JSON_DEPTH + "1" + "}" * MAX_JSON_DEPTH)
+
+    assert answer.model_dump_json().count('{"a":') == MAX_JSON_DEPTH
 
 
 def test_a_compressed_frame_is_decompressed_and_both_sizes_reported() -> None:
@@ -95,7 +126,9 @@ async def test_every_kind_of_frame_is_echoed_by_a_real_server(dev_server: Server
         await ws.close()
 
 
-@pytest.mark.parametrize("frame", ['{"broken": ', COMPRESSED_MARKER + b"garbage"])
+@pytest.mark.parametrize(
+    "frame", ['{"broken": ', DEEP_ARRAY, DEEP_OBJECT, COMPRESSED_MARKER + b"garbage"]
+)
 async def test_bad_frames_get_an_error_and_the_connection_stays_up(
     dev_server: ServerProcess, frame: str | bytes
 ) -> None:
@@ -109,6 +142,24 @@ async def test_bad_frames_get_an_error_and_the_connection_stays_up(
         await ws.close()
 
     assert error["action"] == "error"
+    assert after["payload"] == {"text": "System: still here?"}
+
+
+async def test_compressed_deep_json_is_echoed_as_bytes_and_the_connection_stays_up(
+    dev_server: ServerProcess,
+) -> None:
+    ws = await greeted(dev_server)
+    try:
+        await ws.send(COMPRESSED_MARKER + zlib.compress(DEEP_ARRAY.encode()))
+        described = json.loads(await ws.recv())
+        echoed = await ws.recv()
+        await ws.send("still here?")
+        after = json.loads(await ws.recv())
+    finally:
+        await ws.close()
+
+    assert described["action"] == "binary_echo"
+    assert echoed == DEEP_ARRAY.encode()
     assert after["payload"] == {"text": "System: still here?"}
 
 

@@ -3,6 +3,7 @@ The jobs themselves: plain functions that report progress as they go.
 
 `report(percent, message)` records progress and raises JobCancelled when the
 job's owner asked to cancel it, so a cancelled job stops at its next step.
+A job that cannot do what it was asked raises JobFailed, saying why.
 """
 
 import json
@@ -15,13 +16,17 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from chat.models import Message
+from chat.models import Message, Room
 
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 class JobCancelled(Exception):
     """The job's owner cancelled it."""
+
+
+class JobFailed(Exception):
+    """The job cannot do what was asked; the message says why, for its owner."""
 
 
 class Report(Protocol):
@@ -60,6 +65,8 @@ def export_transcript(content: str, report: Report, *, job_id: str, **_: Any) ->
     bounded however long the room's history is.
     """
     room = content
+    if not Room.objects.filter(name=room).exists():
+        raise JobFailed(f"No room named {room!r}.")
     total = Message.objects.filter(room__name=room).count()
     markdown_path, json_path = export_path(job_id, "md"), export_path(job_id, "json")
     markdown_path.parent.mkdir(parents=True, exist_ok=True)

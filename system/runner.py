@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from system import notifications, services
-from system.jobs import JOBS, JobCancelled
+from system.jobs import JOBS, JobCancelled, JobFailed
 from system.models import Job
 
 logger = logging.getLogger("relay.jobs")
@@ -42,6 +42,8 @@ def run_job(job_id: str, publish: Publish) -> Job:
         final = services.finish_job(job_id, Job.Status.SUCCEEDED, result=result)
     except JobCancelled:
         final = services.finish_job(job_id, Job.Status.CANCELLED)
+    except JobFailed as refused:
+        final = services.finish_job(job_id, Job.Status.FAILED, error=str(refused))
     except Exception as error:
         logger.exception("Job %s (%s) failed", job_id, job.task_type)
         final = services.finish_job(job_id, Job.Status.FAILED, error=f"The job failed: {error}")

@@ -160,6 +160,16 @@ class TestJobs(WebsocketTestCase):
             "payload": {"detail": "You may not read the room 'secret-plans'."},
         }
 
+    async def test_exporting_a_room_that_does_not_exist_fails_and_says_why(self) -> None:
+        client, _ = await self.connected()
+
+        await self.start(client, "export_transcript", "nowhere")
+        result = (await self.until_finished(client))[-1]["payload"]
+
+        assert result["status"] == "failed"
+        assert result["error"] == "No room named 'nowhere'."
+        assert result["result"] is None
+
 
 class TestNotificationsFromThePage(WebsocketTestCase):
     consumer = SystemConsumer

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -218,6 +219,12 @@ def echo_frames() -> st.SearchStrategy[str | bytes]:
         st.binary(max_size=300).map(lambda garbage: b"ZLIB" + garbage),  # corrupt compression
         st.just("x" * (MAX_FRAME_BYTES + 1)),
         st.just(b"x" * (ECHO_MAX_FRAME_BYTES + 1)),  # the echo's own limit: close 4009
+        # JSON nested deeper than anything can parse or send back: an error frame.
+        st.integers(100, 20_000).map(lambda depth: "[" * depth + "]" * depth),
+        st.integers(100, 20_000).map(lambda depth: '{"a":' * depth + "1" + "}" * depth),
+        st.integers(100, 20_000).map(
+            lambda depth: b"ZLIB" + zlib.compress(b"[" * depth + b"]" * depth)
+        ),
     )
 
 

@@ -82,9 +82,15 @@ class SystemConsumer(SiteConsumer):
             await self.send_message(ErrorMessage(payload={"detail": str(refused)}))
             return
         await notifications.send(*notifications.job_event(job))
-        await runner.start(job)
+        if not job.is_finished:
+            await runner.start(job)
 
-    @ws_handler(summary="Cancel one of your jobs", output_type=JobResult)
+    @ws_handler(
+        summary="Cancel one of your jobs",
+        description="A queued job is answered by `job_result` (`cancelled`) at once, a running "
+        "one at its next step; a job that has already ended by `job_result` as it ended.",
+        output_type=JobResult,
+    )
     async def handle_cancel_job(self, message: CancelJob) -> None:
         try:
             job = await database_sync_to_async(services.request_cancel)(
@@ -93,7 +99,7 @@ class SystemConsumer(SiteConsumer):
         except services.JobError as refused:
             await self.send_message(ErrorMessage(payload={"detail": str(refused)}))
             return
-        if job.is_finished:  # it was still queued; a running job reports at its next step
+        if job.is_finished:  # cancelled while queued, or over already; a running job reports
             await notifications.send(*notifications.job_event(job))
 
     @ws_handler(summary="Staff only: notify everyone", output_type=SystemNotification)

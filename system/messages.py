@@ -5,6 +5,8 @@ ws/system/ speaks typed JSON: `system_message` starts a background job,
 `cancel_job` stops one, `broadcast_notification` (staff only) notifies
 everyone; the server sends `job_list` on connect, then `job_queued`,
 `job_progress` and `job_result` for each job, and `system_notification`s.
+A job the rules refuse still gets its `job_result`, failed with the reason;
+`error` answers only a request that is about no job.
 
 ws/system/echo/ echoes any frame: see EchoConsumer.
 """
@@ -38,7 +40,10 @@ class TaskPayload(Strict):
 
 
 class SystemMessage(Strict, BaseMessage):
-    """Start a background job."""
+    """
+    Start a background job. One the rules refuse (a room you may not read)
+    ends at once: its `job_result` is `failed`, with the reason.
+    """
 
     action: Literal["system_message"] = "system_message"
     payload: TaskPayload

@@ -148,17 +148,57 @@ class TestJobs(WebsocketTestCase):
             == 404
         )
 
-    async def test_exporting_a_private_room_needs_its_membership(self) -> None:
+    async def test_exporting_a_private_room_needs_its_membership_and_fails_at_once_if_refused(
+        self,
+    ) -> None:
         await database_sync_to_async(private_room)("secret-plans")
         client, _ = await self.connected()
 
         await self.start(client, "export_transcript", "secret-plans")
+        result = await next_frame(client, ignore=QUIET)
 
-        error = await next_frame(client, ignore=QUIET)
-        assert error == {
-            "action": "error",
-            "payload": {"detail": "You may not read the room 'secret-plans'."},
-        }
+        assert result["action"] == "job_result"
+        assert result["payload"]["status"] == "failed"
+        assert result["payload"]["error"] == (
+            "You may not read the room 'secret-plans'. Log in if you are one of its members."
+        )
+        assert result["payload"]["result"] is None
+        assert not await Job.objects.filter(status__in=["queued", "running"]).aexists()
+
+    async def test_a_refused_export_is_a_failed_job_in_every_tab_and_after_a_reconnect(
+        self,
+    ) -> None:
+        first_tab, _ = await self.connected()
+        second_tab, _ = await self.connected()
+
+        await self.start(first_tab, "export_transcript", "no room " * 20)
+        in_first = await next_frame(first_tab, ignore=QUIET)
+        in_second = await next_frame(second_tab, ignore=QUIET)
+        await first_tab.disconnect()
+        _, jobs = await self.connected()
+
+        assert in_second == in_first
+        assert in_first["payload"]["status"] == "failed"
+        assert in_first["payload"]["error"] == (
+            f"{('no room ' * 8)!r}… is not a room name. "
+            "Room names are 1 to 64 characters: ASCII letters, digits, '-' and '_'."
+        )
+        assert [(j["job_id"], j["status"], j["error"]) for j in jobs] == [
+            (in_first["payload"]["job_id"], "failed", in_first["payload"]["error"])
+        ]
+
+    async def test_cancelling_a_job_that_has_ended_answers_with_how_it_ended(self) -> None:
+        client, _ = await self.connected()
+        await self.start(client, "analyze", "quick")
+        ended = (await self.until_finished(client))[-1]
+
+        await client.send_json_to(
+            {"action": "cancel_job", "payload": {"job_id": ended["payload"]["job_id"]}}
+        )
+
+        assert await next_frame(client, ignore=QUIET) == ended
+        job = await Job.objects.aget(pk=ended["payload"]["job_id"])
+        assert (job.status, job.cancel_requested) == ("succeeded", False)
 
     async def test_exporting_a_room_that_does_not_exist_fails_and_says_why(self) -> None:
         client, _ = await self.connected()

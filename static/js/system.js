@@ -1,5 +1,7 @@
 // The /system/ page: background jobs with live progress, notifications, and echo.
-// Everything from the server is inserted as text.
+// Everything from the server is inserted as text. Each job's outcome, refusals
+// included, is on its own card; Notifications has only what is sent to everyone;
+// an `error` answer to a request that is about no job is shown under the status.
 
 import { keepAlive } from "./heartbeat.js";
 
@@ -10,6 +12,7 @@ const LABELS = { analyze: "Text analysis", export_transcript: "Transcript export
 const $ = (id) => document.getElementById(id);
 const el = {
   status: $("status"),
+  requestError: $("request-error"),
   jobForm: $("job-form"),
   taskType: $("task-type"),
   content: $("job-content"),
@@ -69,7 +72,7 @@ function jobItem(jobId) {
     <div class="step"></div>
     <div class="result"></div>`;
   item.querySelector(".cancel").addEventListener("click", () => {
-    system.send(JSON.stringify({ action: "cancel_job", payload: { job_id: jobId } }));
+    request({ action: "cancel_job", payload: { job_id: jobId } });
   });
   el.jobs.prepend(item);
   return item;
@@ -116,6 +119,18 @@ function resultView({ task_type, result }) {
   return table;
 }
 
+// What the server refused of a request that is about no job; the next request clears it.
+function showRequestError(message) {
+  el.requestError.textContent = message;
+  el.requestError.hidden = false;
+}
+
+function request(frame) {
+  el.requestError.hidden = true;
+  el.requestError.textContent = "";
+  system.send(JSON.stringify(frame));
+}
+
 function notify({ message, level, sent_at }) {
   $("no-notifications")?.remove();
   const item = document.createElement("li");
@@ -141,11 +156,7 @@ function onSystemFrame(data) {
       notify(payload);
       break;
     case "error":
-      notify({
-        message: Array.isArray(payload) ? payload.map((e) => e.msg).join("; ") : payload.detail,
-        level: "error",
-        sent_at: new Date().toISOString(),
-      });
+      showRequestError(Array.isArray(payload) ? payload.map((e) => e.msg).join("; ") : payload.detail);
       break;
   }
 }
@@ -168,16 +179,14 @@ el.jobForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const content = el.content.value.trim();
   if (!content) return;
-  system.send(JSON.stringify({ action: "system_message", payload: { task_type: el.taskType.value, content } }));
+  request({ action: "system_message", payload: { task_type: el.taskType.value, content } });
 });
 
 el.notifyForm?.addEventListener("submit", (event) => {
   event.preventDefault();
   const message = $("notify-message").value.trim();
   if (!message) return;
-  system.send(
-    JSON.stringify({ action: "broadcast_notification", payload: { message, level: $("notify-level").value } }),
-  );
+  request({ action: "broadcast_notification", payload: { message, level: $("notify-level").value } });
   $("notify-message").value = "";
 });
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from chat.urls import api_urlpatterns as chat_api  # tutorial: chat
 from core.placeholders import parts_not_built
-from core.views import health, home_page
+from core.views import favicon, health, home_page
 
 urlpatterns = [
     path("", home_page, name="home"),
@@ -17,3 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *parts_not_built({"chat": "Chat", "assistants": "Assistants", "system": "System"}),
 ]
+
+# Browsers and feed readers ask for /favicon.ico where a page names no icon
+# (the JSON endpoints, error pages); every HTML page links the icon itself.
+urlpatterns += [path("favicon.ico", favicon, name="favicon")]

@@ -5,8 +5,10 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
 from rest_framework.authtoken.models import Token
 
 
@@ -20,6 +22,12 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok", "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"]}
     )
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Clients that ask for /favicon.ico without reading a page's icon link get the site's."""
+    return redirect(static("favicon.svg"))
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView  # tutorial: setup
 
 from chat.urls import api_urlpatterns as chat_api  # tutorial: chat
 from core.placeholders import parts_not_built
@@ -13,6 +14,7 @@ urlpatterns = [
     path("assistants/", include("assistants.urls")),  # tutorial: assistants
     path("system/", include("system.urls")),  # tutorial: system
     path("asyncapi/", include("chanx.channels.urls")),  # tutorial: setup
+    path("asyncapi/", RedirectView.as_view(pattern_name="asyncapi_docs")),  # tutorial: setup
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     *parts_not_built({"chat": "Chat", "assistants": "Assistants", "system": "System"}),

@@ -16,10 +16,8 @@ urlpatterns = [
     path("asyncapi/", include("chanx.channels.urls")),  # tutorial: setup
     path("asyncapi/", RedirectView.as_view(pattern_name="asyncapi_docs")),  # tutorial: setup
     path("healthz", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     *parts_not_built({"chat": "Chat", "assistants": "Assistants", "system": "System"}),
 ]
 
-# Browsers and feed readers ask for /favicon.ico where a page names no icon
-# (the JSON endpoints, error pages); every HTML page links the icon itself.
-urlpatterns += [path("favicon.ico", favicon, name="favicon")]

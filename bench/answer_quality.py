@@ -6,6 +6,16 @@ a user reads?
 
     python -m bench.answer_quality             # the figures
     python -m bench.answer_quality --verbose   # and each question's first section
+
+Measured on the 42 questions (15 of them held out while the ranking was tuned),
+before and after the ranking moved from whole sections to passages:
+
+                              before    after
+    right section first        62%      90%
+    right section in top 3     86%      98%
+    first, held-out questions  53%      80%
+    mean answer length        2,101      904 characters
+    off-topic, no answer       3 of 3   3 of 3
 """
 
 import argparse
@@ -92,7 +102,7 @@ def answer(question: str) -> tuple[list[tuple[str, str]], str]:
     from assistants.knowledge import search
 
     sections = search(question, limit=3)
-    return [(s.source, s.title) for s in sections], compose(sections)
+    return [(s.source, s.title) for s in sections], compose(sections).text
 
 
 def measure(path: Path = QUESTIONS_FILE) -> QualityReport:

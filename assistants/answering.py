@@ -47,7 +47,6 @@ async def stream_answer(
     """Stream the answer to `question` into turn `answer_id`, telling the client as it goes."""
     # The index has its own lock; no need to queue behind database work on the sync thread.
     sections = await sync_to_async(knowledge.search, thread_sensitive=False)(question)
-    sources = [section.as_source() for section in sections]
     await send(
         StreamingStart(
             payload=StreamStarted(
@@ -71,6 +70,9 @@ async def stream_answer(
     except BackendError as failure:
         status, error = Turn.Status.FAILED, str(failure)
         logger.warning("Assistant backend failed: %s", failure, exc_info=failure.__cause__)
+    # A failed answer has nothing to source; otherwise the sections it showed, no more.
+    shown = [] if status == Turn.Status.FAILED else backend.sources(sections, "".join(streamed))
+    sources = [section.as_source() for section in shown]
     await database_sync_to_async(services.finish_answer)(
         answer_id, content="".join(streamed), status=status, sources=sources, error=error or ""
     )

@@ -32,6 +32,13 @@ class Backend(Protocol):
     ) -> AsyncIterator[str]:
         """Stream the answer's text, chunk by chunk."""
 
+    def sources(self, sections: list[Section], answered: str) -> list[Section]:
+        """
+        The sections an answer drew on, for the user to check it against: of
+        `sections` (what the search found), those it showed or was given, given
+        the text `answered` so far (all of it, unless the answer was stopped).
+        """
+
 
 def current_backend() -> Backend:
     """

@@ -68,3 +68,7 @@ class OpenAICompatibleBackend:
             raise BackendError(f"{where} failed mid-answer: {error.message}") from error
         except ValueError as error:
             raise BackendError(f"{where} sent a broken stream.") from error
+
+    def sources(self, sections: list[Section], answered: str) -> list[Section]:
+        """The model was given every section found; none if it said nothing."""
+        return sections if answered else []

@@ -55,7 +55,10 @@ function showAnswer(item, { content, status, sources = [], error = "" }) {
   const notes = [];
   if (status === "interrupted") notes.push("Interrupted.");
   if (status === "failed") notes.push(`Failed: ${error}`);
-  if (sources.length) notes.push(`Sources: ${sources.map((s) => s.title).join("; ")}`);
+  // A failed answer showed nothing to source (turns stored by older versions still list some).
+  if (sources.length && status !== "failed") {
+    notes.push(`Sources: ${sources.map((s) => s.title).join("; ")}`);
+  }
   item.querySelector(".meta").textContent = notes.join(" ");
   scrollDown();
 }

@@ -1,8 +1,11 @@
 """The /assistants/ page in a real browser, against a real server process."""
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+import pytest
 from playwright.async_api import Page, WebSocketRoute, expect
 
 from tests.support.servers import ServerProcess
@@ -107,3 +110,85 @@ async def test_a_question_is_taken_once_the_conversation_is_shown_and_stays_on_t
         "turn assistant complete", timeout=20_000
     )
     await expect(page.locator(".turn.user")).to_have_text(["How do I test a consumer?"])
+
+
+PAGE_WIDTHS = [1280, 390]  # a desktop and a phone
+WIDE_TABLE = (
+    "| "
+    + " | ".join(f"`SETTING_NUMBER_{n}`" for n in range(12))
+    + " |\n|"
+    + " --- |" * 12
+    + "\n| "
+    + " | ".join(f"value {n}" for n in range(12))
+    + " |"
+)
+LONG_WORD = "Unbroken" + "x" * 400
+WIDE_ANSWER = f"From **A wide table**:\n\n{WIDE_TABLE}\n\n{LONG_WORD}"
+
+
+class ScriptedServer:
+    """Stands in for the assistant's socket: shows a stored conversation, streams one answer."""
+
+    def __init__(self, turns: list[dict[str, Any]]) -> None:
+        self.turns = turns
+
+    async def route(self, ws: WebSocketRoute) -> None:
+        ws.on_message(lambda message: self.answer(ws, message))
+        self.send(ws, "conversation_state", {"conversation": None, "turns": self.turns})
+
+    def answer(self, ws: WebSocketRoute, message: str | bytes) -> None:
+        if json.loads(message)["action"] != "assistant_message":
+            return
+        conversation = {"id": "5f0c2d52-8a5e-4a52-9d1e-2b3f1c0a9e11", "title": "Wide"}
+        self.send(ws, "streaming_start", {"conversation": conversation, "message_id": 99})
+        for line in WIDE_ANSWER.splitlines(keepends=True):
+            self.send(ws, "streaming", {"content": line})
+        self.send(
+            ws,
+            "complete_streaming",
+            {"message_id": 99, "status": "complete", "sources": [], "error": None},
+        )
+
+    @staticmethod
+    def send(ws: WebSocketRoute, action: str, payload: dict[str, Any]) -> None:
+        ws.send(json.dumps({"action": action, "payload": payload}))
+
+
+@pytest.mark.parametrize("width", PAGE_WIDTHS)
+async def test_an_answer_with_a_wide_table_and_a_long_word_does_not_widen_the_page(
+    dev_server: ServerProcess, offline_page_factory: NewPage, width: int
+) -> None:
+    stored = {"id": 1, "role": "assistant", "content": WIDE_ANSWER, "status": "complete"}
+    server = ScriptedServer([{**stored, "sources": [], "error": ""}])
+    page = await offline_page_factory()
+    await page.set_viewport_size({"width": width, "height": 900})
+    await page.route_web_socket("**/ws/assistants/**", server.route)
+    await page.goto(f"{dev_server.http_url}/assistants/")
+    await expect(page.locator("#status")).to_have_attribute("data-state", "open")
+
+    await page.fill("#question", "Show me a wide table")
+    await page.press("#question", "Enter")
+
+    answers = page.locator(".turn.assistant.complete")
+    await expect(answers).to_have_count(2)  # the stored one and the streamed one
+    await expect(answers.locator("table")).to_have_count(2)
+    await expect(answers.last).to_contain_text(LONG_WORD)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    ask = await page.locator("#ask").bounding_box()
+    assert ask is not None
+    assert ask["x"] + ask["width"] <= width
+
+
+async def test_a_failed_answer_lists_no_sources(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    # As stored before failed answers stopped keeping the sections found for them.
+    failed = {"id": 1, "role": "assistant", "content": "", "status": "failed"}
+    source = {"title": "Groups and broadcasting", "source": "docs/guide/groups.md"}
+    server = ScriptedServer([{**failed, "sources": [source], "error": "The server went away."}])
+    page = await offline_page_factory()
+    await page.route_web_socket("**/ws/assistants/**", server.route)
+    await page.goto(f"{dev_server.http_url}/assistants/")
+
+    meta = page.locator(".turn.assistant.failed .meta")
+    await expect(meta).to_have_text("Failed: The server went away.")

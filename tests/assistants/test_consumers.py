@@ -11,7 +11,7 @@ from django.test import override_settings
 from assistants import consumers
 from assistants.backends import BackendError, HistoryItem
 from assistants.consumers import ONE_AT_A_TIME, AssistantConsumer
-from assistants.knowledge import Section
+from assistants.knowledge import Section, search
 from assistants.models import Turn
 from tests.support.chat import next_action, next_frame
 from tests.support.credentials import guest_headers
@@ -43,6 +43,9 @@ class ScriptedBackend:
                 await asyncio.sleep(0.01)
         finally:
             self.closed = True
+
+    def sources(self, sections: list[Section], answered: str) -> list[Section]:
+        return sections
 
 
 class TestAssistantConsumer(WebsocketTestCase):
@@ -97,7 +100,9 @@ class TestAssistantConsumer(WebsocketTestCase):
         assert chunks == ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]
         assert end["status"] == "complete"
         assert end["message_id"] == start["message_id"]
-        assert [s["source"] for s in end["sources"]] == ["docs/guide/groups.md"] * 3
+        assert [s["source"] for s in end["sources"]] == [
+            s.source for s in search("How do I broadcast to a group?")
+        ]
         answer = await Turn.objects.aget(pk=end["message_id"])
         assert (answer.content, answer.status) == ("".join(chunks), "complete")
 
@@ -124,6 +129,38 @@ class TestAssistantConsumer(WebsocketTestCase):
 
         assert "".join(chunks).startswith("I found nothing about that")
         assert end["sources"] == []
+
+    async def test_a_question_off_the_documentation_gets_no_quote_and_no_sources(self) -> None:
+        client, _ = await self.connected()
+
+        with override_settings(ASSISTANT_TOKEN_DELAY=0):
+            await self.ask(client, "Can you write me a poem about the sea?")
+            _, chunks, end = await self.streamed(client)
+
+        assert "".join(chunks).startswith("I found nothing about that")
+        assert end["sources"] == []
+        assert (await Turn.objects.aget(pk=end["message_id"])).sources == []
+
+    async def test_an_answer_stopped_early_lists_only_the_sections_it_showed(self) -> None:
+        question = "how do I authenticate WebSockets"
+        assert len(search(question)) > 1, "sections enough for more than one to be shown"
+        client, _ = await self.connected()
+
+        with override_settings(ASSISTANT_TOKEN_DELAY=0.01):
+            await self.ask(client, question)
+            await next_action(client, "streaming_start", ignore=QUIET)
+            text = ""
+            while "`):" not in text:  # the first section's header is out
+                text += (await next_action(client, "streaming", ignore=QUIET))["payload"]["content"]
+            await client.send_json_to({"action": "stop_streaming"})
+            while (frame := await next_frame(client, ignore=QUIET))["action"] == "streaming":
+                text += frame["payload"]["content"]
+
+        assert frame["payload"]["status"] == "interrupted"
+        assert "See also" not in text
+        assert [s["title"] for s in frame["payload"]["sources"]] == [
+            "Authentication and permissions > How a connection is admitted"
+        ]
 
     async def test_stop_ends_the_answer_within_one_chunk_and_keeps_it_as_interrupted(self) -> None:
         backend = self.use(ScriptedBackend(words=1000))
@@ -181,12 +218,13 @@ class TestAssistantConsumer(WebsocketTestCase):
         self.use(ScriptedBackend(words=5, fail_after=2))
         client, _ = await self.connected()
 
-        await self.ask(client, "Will this work?")
+        await self.ask(client, "How do I broadcast to a group?")
         _, chunks, end = await self.streamed(client)
 
         assert chunks == ["w0 ", "w1 "]
         assert end["status"] == "failed"
         assert end["error"] == "The model server went away."
+        assert end["sources"] == [], "a failed answer has nothing to source"
         await client.send_json_to({"action": "ping"})
         assert (await next_frame(client, ignore=QUIET))["action"] == "pong"
         self.use(ScriptedBackend(words=1))

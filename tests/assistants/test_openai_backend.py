@@ -77,3 +77,12 @@ async def test_a_server_that_is_not_there_becomes_a_backend_error() -> None:
 
     with pytest.raises(BackendError, match="Could not connect"):
         await collect(absent)
+
+
+def test_the_sources_of_a_model_answer_are_the_sections_it_was_given_once_it_said_something(
+    standin: StandIn,
+) -> None:
+    model = backend(standin, "ok")
+
+    assert model.sources([SECTION], "Use group_send.") == [SECTION]
+    assert model.sources([SECTION], "") == []

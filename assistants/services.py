@@ -16,6 +16,7 @@ from assistants.models import Conversation, Turn
 from core.owners import Owner
 
 TITLE_LENGTH = 60
+ELLIPSIS = "…"
 
 
 class AssistantError(Exception):
@@ -24,6 +25,22 @@ class AssistantError(Exception):
 
 class Busy(AssistantError):
     """An answer is already streaming in this conversation."""
+
+
+def conversation_title(question: str) -> str:
+    """
+    The question on one line, as a conversation's title: a long one is cut at
+    the last word that fits, with an ellipsis (a single overlong word is cut).
+    """
+    line = " ".join(question.split())
+    if len(line) <= TITLE_LENGTH:
+        return line
+    room = TITLE_LENGTH - len(ELLIPSIS)
+    head = line[: room + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else ""
+    if len(cut) < room // 2:  # the last word would take most of the title: cut inside it
+        cut = line[:room]
+    return cut.rstrip(" ,;:.-") + ELLIPSIS
 
 
 def conversation_of(owner: Owner, conversation_id: UUID | str) -> Conversation | None:
@@ -67,7 +84,9 @@ def start_answer(*, owner: Owner, conversation_id: UUID | None, question: str) -
     process) another question is refused with Busy.
     """
     if conversation_id is None:
-        conversation = Conversation.objects.create(**owner.fields(), title=question[:TITLE_LENGTH])
+        conversation = Conversation.objects.create(
+            **owner.fields(), title=conversation_title(question)
+        )
     else:
         found = conversation_of(owner, conversation_id)
         if found is None:

@@ -13,17 +13,7 @@ from rest_framework.views import APIView
 from chat import selectors, services
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH
-
-
-class RoomSerializer(serializers.ModelSerializer[Room]):
-    members = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Room
-        fields = ["name", "kind", "members"]
-
-    def get_members(self, room: Room) -> list[str]:
-        return sorted(m.user.get_username() for m in room.memberships.all())
+from chat.serializers import RoomSerializer
 
 
 class NewRoomSerializer(serializers.Serializer[Any]):
@@ -42,6 +32,11 @@ def _user(request: Request) -> User:
     return request.user
 
 
+def _room(room: Room, request: Request) -> dict[str, Any]:
+    """A room as the requesting user sees it (a direct room by the other person's name)."""
+    return dict(RoomSerializer(room, context={"user": _user(request)}).data)
+
+
 def _refuse(error: services.ChatError) -> Exception:
     if isinstance(error, services.NotAllowed):
         return PermissionDenied(str(error))
@@ -55,7 +50,7 @@ class RoomListView(APIView):
 
     def get(self, request: Request) -> Response:
         rooms = selectors.rooms_of(_user(request))
-        return Response(RoomSerializer(rooms, many=True).data)
+        return Response(RoomSerializer(rooms, many=True, context={"user": _user(request)}).data)
 
     def post(self, request: Request) -> Response:
         data = NewRoomSerializer(data=request.data)
@@ -68,7 +63,7 @@ class RoomListView(APIView):
             )
         except services.ChatError as error:
             raise _refuse(error) from error
-        return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
+        return Response(_room(room, request), status=status.HTTP_201_CREATED)
 
 
 class RoomMembersView(APIView):
@@ -115,4 +110,4 @@ class DirectRoomView(APIView):
             )
         except services.ChatError as error:
             raise _refuse(error) from error
-        return Response(RoomSerializer(room).data)
+        return Response(_room(room, request))

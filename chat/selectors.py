@@ -96,9 +96,25 @@ def rooms_of(user: AbstractBaseUser) -> list[Room]:
     """The private and direct rooms a user belongs to, newest first."""
     return list(
         Room.objects.filter(memberships__user_id=user.pk)
+        .select_related("owner")
         .prefetch_related("memberships__user")
         .order_by("-created_at")
     )
+
+
+def room_title(room: Room, viewer: AbstractBaseUser) -> str:
+    """
+    What `viewer` calls a room: its name, but for a direct room the other
+    person's username, as its name (dm-<id>-<id>) means nothing to people.
+    Someone outside a direct room (staff, say) sees both usernames.
+    """
+    if room.kind != Room.Kind.DIRECT:
+        return room.name
+    members = sorted(room.memberships.all(), key=lambda m: m.user.get_username())
+    others = [m.user.get_username() for m in members if m.user_id != viewer.pk]
+    if len(others) == 1:
+        return others[0]
+    return " and ".join(others) or room.name
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ def test_a_signed_in_user_creates_a_private_room_with_members(users: dict[str, U
     )
 
     assert response.status_code == 201
-    assert response.json() == {"name": "plans", "kind": "private", "members": ["ann", "ben"]}
+    assert response.json() == {
+        "name": "plans",
+        "kind": "private",
+        "title": "plans",
+        "owner": "ann",
+        "members": ["ann", "ben"],
+    }
 
 
 def test_creating_a_room_with_a_taken_name_or_unknown_member_says_why(
@@ -68,9 +74,10 @@ def test_a_direct_room_is_shared_by_exactly_two_users_and_reused(users: dict[str
     first = client_for(users["ann"]).post("/api/chat/direct/", {"username": "ben"}, format="json")
     again = client_for(users["ben"]).post("/api/chat/direct/", {"username": "ann"}, format="json")
 
-    assert first.json() == again.json()
+    assert first.json()["name"] == again.json()["name"]
     assert first.json()["kind"] == "direct"
-    assert first.json()["members"] == ["ann", "ben"]
+    assert first.json()["members"] == again.json()["members"] == ["ann", "ben"]
+    assert first.json()["owner"] is None
 
 
 def test_your_rooms_lists_only_rooms_you_belong_to(users: dict[str, User]) -> None:
@@ -80,3 +87,41 @@ def test_your_rooms_lists_only_rooms_you_belong_to(users: dict[str, User]) -> No
     listed = client_for(users["ann"]).get("/api/chat/rooms/").json()
 
     assert [room["name"] for room in listed] == ["ann-only"]
+
+
+def test_a_direct_room_is_titled_by_the_other_persons_name_for_each_of_its_two(
+    users: dict[str, User],
+) -> None:
+    opened = client_for(users["ann"]).post("/api/chat/direct/", {"username": "ben"}, format="json")
+    reopened = client_for(users["ben"]).post(
+        "/api/chat/direct/", {"username": "ann"}, format="json"
+    )
+
+    assert opened.json()["title"] == "ben"
+    assert reopened.json()["title"] == "ann"
+
+
+def test_your_rooms_titles_direct_rooms_by_the_other_person_and_others_by_name(
+    users: dict[str, User],
+) -> None:
+    client_for(users["ann"]).post("/api/chat/rooms/", {"name": "plans"}, format="json")
+    client_for(users["ann"]).post("/api/chat/direct/", {"username": "cat"}, format="json")
+
+    by_ann = client_for(users["ann"]).get("/api/chat/rooms/").json()
+    by_cat = client_for(users["cat"]).get("/api/chat/rooms/").json()
+
+    assert {room["kind"]: room["title"] for room in by_ann} == {"private": "plans", "direct": "cat"}
+    assert [room["title"] for room in by_cat] == ["ann"]
+    assert all(not room["title"].startswith("dm-") for room in by_ann + by_cat)
+
+
+def test_your_rooms_says_who_owns_each_so_a_page_knows_who_may_invite(
+    users: dict[str, User],
+) -> None:
+    client_for(users["ann"]).post(
+        "/api/chat/rooms/", {"name": "plans", "members": ["ben"]}, format="json"
+    )
+
+    listed = client_for(users["ben"]).get("/api/chat/rooms/").json()
+
+    assert [(room["name"], room["owner"]) for room in listed] == [("plans", "ann")]

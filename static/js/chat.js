@@ -1,5 +1,11 @@
 // The /chat/ page: rooms, history, presence, typing, private rooms and direct messages.
 // Text from users is always inserted with textContent, never as HTML.
+//
+// The signed-in sidebar shows the rooms as the server last described them
+// (GET /api/chat/rooms/), asked again after every change made here and whenever
+// a room is (re)joined or someone writes directly, so rooms others add you to
+// appear too. A direct room is always shown by its `title`, the other person's
+// name, never by its internal name (dm-<id>-<id>).
 
 import { RoomConnection } from "./chat/room-connection.js";
 
@@ -25,9 +31,23 @@ const el = {
   presence: $("presence"),
   onlineCount: $("online-count"),
   notices: $("notices"),
+  heading: $("room-heading"),
+  // Only when signed in:
   feedback: $("room-feedback"),
+  myRooms: $("my-rooms"),
+  directRooms: $("direct-rooms"),
+  inviteUsername: $("invite-username"),
+  invite: $("invite"),
+  inviteNote: $("invite-note"),
 };
 const username = el.page.dataset.username || "";
+const PAGE_TITLE = document.title;
+const ROOM_PLACEHOLDER = el.room.placeholder;
+
+// Your private and direct rooms, by name, as the API describes them to you.
+const rooms = new Map(
+  JSON.parse($("my-rooms-data")?.textContent ?? "[]").map((room) => [room.name, room]),
+);
 
 let connection = null;
 let oldestSeq = null;
@@ -182,22 +202,46 @@ const CLOSE_EXPLAINED = {
   4404: "This address has no chat room. Check the room's name.",
 };
 
-function setStatus(state, detail = "") {
-  const text = {
-    connecting: `Connecting to ${connection?.room}…`,
+let shownStatus = { state: "idle", detail: "" };
+
+// What people call a room: a direct room by the other person's name.
+function titleOf(room) {
+  const known = rooms.get(room);
+  if (known) return known.title;
+  return room.toLowerCase().startsWith("dm-") ? "a direct conversation" : room;
+}
+
+// The room this page is in, or trying to get (back) into.
+function joinedRoom() {
+  const { state } = shownStatus;
+  return connection && state !== "failed" && state !== "idle" ? connection.room : null;
+}
+
+function renderStatus() {
+  const { state, detail } = shownStatus;
+  const title = connection ? titleOf(connection.room) : "";
+  el.status.textContent = {
+    connecting: `Connecting to ${title}…`,
     reconnecting: `Connection lost, ${detail || "reconnecting"}. What you write is sent once it is back.`,
-    open: `Connected to ${connection?.room}`,
+    open: `Connected to ${title}`,
     failed: `Disconnected. ${CLOSE_EXPLAINED[detail] ?? detail}`,
     idle: "Not connected",
   }[state];
+}
+
+function setStatus(state, detail = "") {
+  shownStatus = { state, detail };
   el.status.dataset.state = state;
-  el.status.textContent = text;
+  renderStatus();
   // While (re)connecting you can still write: the message waits as pending
   // and goes out, once, when the room is back.
   const joined = state === "open" || state === "connecting" || state === "reconnecting";
   el.messageInput.disabled = !joined;
   el.send.disabled = !joined;
   if (state === "failed") showJoined(false);
+  renderRoom();
+  // A room (re)joined, or a door closed: what you may enter may have changed.
+  if (state === "open" || state === "failed") refreshRooms();
 }
 
 function showJoined(joined) {
@@ -215,7 +259,9 @@ function join(room) {
   clearMessages();
   online.clear();
   renderPresence();
-  el.room.value = room;
+  feedback(""); // about where you were
+  for (const notice of noticesAbout(room)) notice.remove(); // read here now
+  el.room.value = rooms.get(room)?.kind === "direct" ? "" : room;
   history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
   showJoined(true);
   connection = new RoomConnection(room, {
@@ -243,14 +289,23 @@ function leave() {
   connection = null;
   online.clear();
   renderPresence();
+  feedback("");
   showJoined(false);
   setStatus("idle");
   history.replaceState(null, "", location.pathname);
 }
 
+function noticesAbout(room) {
+  return [...el.notices.children].filter((line) => line.dataset.room === room);
+}
+
 function directNotice({ room, name, preview }) {
+  refreshRooms(); // the conversation may be new to this page
+  if (room === joinedRoom()) return; // its messages are on screen already
+  for (const older of noticesAbout(room)) older.remove();
   const line = document.createElement("p");
   line.className = "notice-line";
+  line.dataset.room = room;
   const link = document.createElement("a");
   link.href = `?room=${encodeURIComponent(room)}`;
   link.dataset.room = room;
@@ -280,6 +335,7 @@ el.messageForm.addEventListener("submit", (event) => {
   const text = el.messageInput.value.trim();
   if (!text || !connection) return;
   const name = username || el.name.value.trim();
+  feedback("");
   const clientId = connection.post(text, username ? "" : name);
   show({ client_id: clientId, message: text, name, guest: !username }, { own: true, pending: true });
   el.messageInput.value = "";
@@ -301,54 +357,182 @@ document.addEventListener("click", (event) => {
   join(link.dataset.room);
 });
 
+// The current room: its heading, the page's title, and whether you may invite to it.
+
+function inviteBlocker(room) {
+  if (!room) return "Join one of your private rooms to invite people to it.";
+  const known = rooms.get(room);
+  if (!known) return "Anyone may join a public room: tell people its name.";
+  if (known.kind === "direct") {
+    return "A direct conversation is between two people only. To talk with more, create a private room.";
+  }
+  if (known.owner !== username) {
+    return known.owner ? `Only its owner, ${known.owner}, can invite people here.` : "Only its owner can invite people here.";
+  }
+  return "";
+}
+
+function renderRoom() {
+  const room = joinedRoom();
+  const title = room ? titleOf(room) : "";
+  const kind = room ? rooms.get(room)?.kind : undefined;
+  el.heading.hidden = !room;
+  el.heading.textContent = title;
+  if (kind) {
+    const tag = document.createElement("span");
+    tag.className = "guest-tag";
+    tag.textContent = kind === "direct" ? "direct conversation" : `${kind} room`;
+    el.heading.append(tag);
+  }
+  document.title = room ? `${title} · ${PAGE_TITLE}` : PAGE_TITLE;
+  el.room.placeholder = kind === "direct" ? `with ${title}` : ROOM_PLACEHOLDER;
+  if (kind === "direct") el.room.value = "";
+  renderStatus();
+  if (el.inviteNote) {
+    const blocker = inviteBlocker(room);
+    el.inviteUsername.disabled = Boolean(blocker);
+    el.invite.disabled = Boolean(blocker);
+    el.inviteNote.textContent = blocker;
+    el.inviteNote.hidden = !blocker;
+  }
+  renderRooms();
+}
+
+// Your rooms and direct conversations, kept fresh from the server.
+
+function roomItem(room) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = `?room=${encodeURIComponent(room.name)}`;
+  link.dataset.room = room.name;
+  link.textContent = room.title;
+  if (room.name === joinedRoom()) {
+    item.className = "current";
+    link.setAttribute("aria-current", "page");
+  }
+  item.append(link);
+  return item;
+}
+
+function renderList(list, listed) {
+  if (!list) return;
+  if (listed.length) {
+    list.replaceChildren(...listed.map(roomItem));
+    return;
+  }
+  const none = document.createElement("li");
+  none.className = "muted";
+  none.textContent = "None yet.";
+  list.replaceChildren(none);
+}
+
+function renderRooms() {
+  const all = [...rooms.values()];
+  renderList(el.myRooms, all.filter((room) => room.kind !== "direct"));
+  renderList(el.directRooms, all.filter((room) => room.kind === "direct"));
+}
+
+let roomsAsked = 0; // answers to older asks than the newest are stale
+
+async function refreshRooms() {
+  if (!username) return;
+  const ask = ++roomsAsked;
+  let listed;
+  try {
+    const response = await fetch("/api/chat/rooms/", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    listed = await response.json();
+  } catch {
+    return; // offline: the next change or reconnect asks again
+  }
+  if (ask !== roomsAsked || !Array.isArray(listed)) return;
+  rooms.clear();
+  for (const room of listed) rooms.set(room.name, room);
+  renderRoom();
+}
+
+// Rooms others added you to while this tab was in the background, or the page in history.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") refreshRooms();
+});
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) refreshRooms();
+});
+
 // Private rooms and direct messages go through the HTTP API.
 
 async function api(path, body) {
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value ?? "";
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
     body: JSON.stringify(body),
   });
-  const data = response.status === 204 ? {} : await response.json();
+  let data = {};
+  if (response.status !== 204) {
+    try {
+      data = await response.json();
+    } catch {
+      data = { detail: `The server could not do that (HTTP ${response.status}). Try again.` };
+    }
+  }
   if (!response.ok) throw new Error(data.detail ?? Object.values(data).flat().join(" "));
   return data;
 }
 
-function feedback(text) {
-  if (el.feedback) el.feedback.textContent = text;
+// Says how the last action went, until the next one or until you join another room.
+function feedback(text, { error = false } = {}) {
+  if (!el.feedback) return;
+  el.feedback.textContent = text;
+  el.feedback.classList.toggle("error", error);
 }
 
 function onSubmit(id, handler) {
-  $(id)?.addEventListener("submit", async (event) => {
+  const form = $(id);
+  form?.addEventListener("submit", async (event) => {
     event.preventDefault();
+    feedback("");
     try {
-      await handler();
+      await handler(form);
     } catch (error) {
-      feedback(error.message);
+      feedback(error.message, { error: true });
     }
   });
 }
 
-onSubmit("new-room-form", async () => {
+// A room just made or opened is listed at once, first; the server's list follows.
+function joinNew(room) {
+  const others = [...rooms.values()].filter((known) => known.name !== room.name);
+  rooms.clear();
+  for (const known of [room, ...others]) rooms.set(known.name, known);
+  join(room.name);
+  refreshRooms();
+}
+
+onSubmit("new-room-form", async (form) => {
   const name = $("new-room-name").value.trim();
   const members = $("new-room-members").value.split(",").map((m) => m.trim()).filter(Boolean);
   const room = await api("/api/chat/rooms/", { name, members });
-  feedback(`Created ${room.name}.`);
-  join(room.name);
+  form.reset();
+  joinNew(room);
+  feedback(`Created ${room.title}.`);
 });
 
-onSubmit("invite-form", async () => {
-  const usernameToInvite = $("invite-username").value.trim();
-  await api(`/api/chat/rooms/${encodeURIComponent(connection?.room ?? "")}/members/`, {
-    username: usernameToInvite,
-  });
+onSubmit("invite-form", async (form) => {
+  const room = joinedRoom();
+  const blocker = inviteBlocker(room);
+  if (blocker) throw new Error(blocker);
+  const usernameToInvite = el.inviteUsername.value.trim();
+  await api(`/api/chat/rooms/${encodeURIComponent(room)}/members/`, { username: usernameToInvite });
+  form.reset();
   feedback(`Invited ${usernameToInvite}.`);
+  refreshRooms();
 });
 
-onSubmit("direct-form", async () => {
+onSubmit("direct-form", async (form) => {
   const room = await api("/api/chat/direct/", { username: $("direct-username").value.trim() });
-  join(room.name);
+  form.reset();
+  joinNew(room);
 });
 
 // A reload (or a shared link) rejoins the room in the address bar.

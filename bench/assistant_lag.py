@@ -12,6 +12,7 @@ A handler that blocked the event loop (a synchronous LLM client iterated inside
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -113,6 +114,8 @@ def main() -> None:
         report = asyncio.run(measure(args.url, args.streams))
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        # The server helpers read the project's settings (BASE_DIR) on import.
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
         from tests.support.servers import manage, running_server, server_env
 
         with tempfile.TemporaryDirectory() as workdir:

@@ -3,9 +3,12 @@
 from bench.assistant_lag import measure
 from tests.support.servers import ServerProcess
 
-# A blocked event loop holds a ping for a whole answer (seconds); a healthy one for
-# the time it takes to interleave one more frame among the streams.
-PROMPT_PING_MS = 500
+# A loop blocked for a whole answer holds some ping for seconds; one blocked at each
+# token (a synchronous sleep or client call) delays most pings by a round of tokens
+# across the streams. A healthy loop answers most pings within a millisecond or two,
+# with the odd stall when the machine is busy.
+BLOCKED_FOR_AN_ANSWER_MS = 1000
+BLOCKED_AT_EACH_TOKEN_MS = 100
 
 
 async def test_a_ping_is_answered_promptly_while_20_answers_stream_at_once(
@@ -14,4 +17,5 @@ async def test_a_ping_is_answered_promptly_while_20_answers_stream_at_once(
     report = await measure(dev_server.ws_url, streams=20, ping_every=0.2)
 
     assert report.pings >= 10, "the streams ran long enough to be measured"
-    assert report.max_ms < PROMPT_PING_MS, "\n".join(report.lines())
+    assert report.p50_ms < BLOCKED_AT_EACH_TOKEN_MS, "\n".join(report.lines())
+    assert report.max_ms < BLOCKED_FOR_AN_ANSWER_MS, "\n".join(report.lines())

@@ -9,10 +9,11 @@ PORT ?= 8000
 
 .PHONY: run test lint format bench checkpoints checkpoints-verify clean
 
+# Nothing starts on a port that is taken; scripts/serve says what to open once it answers.
 run:
+	@$(PYTHON) scripts/port-free "$(HOST)" "$(PORT)"
 	@scripts/setup runtime
 	@$(PY) manage.py migrate --noinput -v 0
-	@printf '==> Open http://%s:%s/chat/ (Ctrl-C stops the server)\n' "$(HOST)" "$(PORT)"
 	@scripts/with-redis scripts/serve $(HOST):$(PORT)
 
 # Tests run side by side, one worker per core (at most 4): most of their time

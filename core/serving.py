@@ -11,18 +11,21 @@ has had `close_timeout` seconds to finish. Production serves with it:
     uvicorn config.asgi:application --ws core.serving:WebSocketProtocol ...
 
 It also offers the scope extension core.immediate describes: a text frame
-sent without awaiting anything, when the socket takes it at once.
+sent without awaiting anything, when the socket takes it at once; and logs
+each close, as uvicorn logs each handshake (core.logs).
 """
 
 import socket
 import struct
 from typing import Any, cast
 
+from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from core.immediate import IMMEDIATE_SEND
+from core.logs import WEBSOCKET_CLOSED
 
 
 class ImmediateSender:
@@ -72,6 +75,18 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             # ASGI types an extension's value as a dict; this one is an object.
             extensions = cast(dict[str, Any], self.scope["extensions"])
             extensions[IMMEDIATE_SEND] = ImmediateSender(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # uvicorn logs a handshake, not the close: the close's line, once a handshake arrived.
+        if hasattr(self, "scope"):
+            close = self.conn.close_rcvd or self.conn.close_sent
+            self.logger.info(
+                WEBSOCKET_CLOSED,
+                get_client_addr(self.scope),
+                get_path_with_query_string(self.scope),
+                close.code if close else 1006,
+            )
 
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()

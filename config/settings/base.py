@@ -12,6 +12,7 @@ import dj_database_url
 import django_stubs_ext
 
 from core.layers import channel_layer_config
+from core.logs import rendered_by_structlog  # tutorial: setup
 
 # Lets classes such as ModelAdmin[Room] be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -212,6 +213,9 @@ if ASYNCAPI_ASSETS_DIR.is_dir():
     CHANX["ASYNCAPI_DOCS_JS_URL"] = "vendor/asyncapi/index.js"
     CHANX["ASYNCAPI_DOCS_CSS_URL"] = "vendor/asyncapi/styles/default.min.css"
 
+# Requests are logged by the server: daphne under runserver
+# (`django.channels.server`), uvicorn in production. A logger named here loses
+# the handlers Django or uvicorn gave it, which printed each line a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -219,9 +223,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its warnings ("Not Found: /x") repeat the server's line of a 4xx; errors say more.
+        "django.request": {"level": "ERROR"},
+        # Levels as uvicorn's --log-level sets them.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
         "relay": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# tutorial: setup
+# chanx logs through structlog, so structlog renders every line: readable here,
+# JSON lines in production (config/settings/production.py); core.logs also
+# drops what repeats a request's line.
+LOGGING = rendered_by_structlog(LOGGING, json=False)
 
 # tutorial: chat
 # Chat presence: a connection that misses heartbeats for CHAT_PRESENCE_TTL

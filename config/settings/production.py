@@ -9,7 +9,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.logs import rendered_by_structlog
+
 from .base import *  # noqa: F403
+from .base import LOGGING
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -39,3 +42,6 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# One JSON object a line, for whatever collects the logs.
+LOGGING = rendered_by_structlog(LOGGING, json=True)

@@ -30,9 +30,9 @@ lint:
 
 # tutorial: assistants
 # The benchmarks (bench/), each printing its figures.
-BENCHMARKS := bench.assistant_lag
+BENCHMARKS := bench.assistant_lag bench.answer_quality
 BENCHMARKS += bench.export_memory  # tutorial: system
-BENCHMARKS := bench.suite  # tutorial: production
+BENCHMARKS := bench.suite bench.answer_quality  # tutorial: production
 bench:
 	@scripts/setup dev
 	@for benchmark in $(BENCHMARKS); do scripts/with-redis $(PY) -m $$benchmark || exit 1; done

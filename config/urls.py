@@ -20,4 +20,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *parts_not_built({"chat": "Chat", "assistants": "Assistants", "system": "System"}),
 ]
-

@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench checkpoints checkpoints-verify clean
+.PHONY: run test lint format bench docs checkpoints checkpoints-verify clean
 
 # Nothing starts on a port that is taken; scripts/serve says what to open once it answers.
 run:
@@ -36,6 +36,14 @@ BENCHMARKS := bench.suite bench.answer_quality  # tutorial: production
 bench:
 	@scripts/setup dev
 	@for benchmark in $(BENCHMARKS); do scripts/with-redis $(PY) -m $$benchmark || exit 1; done
+
+# README.md and docs/ as a static site in docs/_build/html (docs/conf.py). Every
+# warning fails it: a broken link, anchor or image. -E rereads every page, so an
+# unchanged page's warnings are not skipped.
+docs:
+	@scripts/setup dev
+	$(PY) -m sphinx -W --keep-going -n -E -q -b html -d docs/_build/doctrees docs docs/_build/html
+	@echo "The site: docs/_build/html/index.html"
 
 # Local branches cp0..cp5, one per part of the tutorial (docs/tutorial/), cut from main.
 checkpoints:

@@ -149,7 +149,7 @@ def source_pages(app: Sphinx) -> Any:
         file = REPOSITORY / path
         code = file.read_text(encoding="utf-8")
         highlighted = app.builder.highlighter.highlight_block(  # type: ignore[attr-defined]
-            code, lexer_name(file, code), force=True, linenos=True
+            code, lexer_name(file, code), force=True, linenos="inline"
         )
         title = html.escape(path)
         body = f"<h1><code>{title}</code></h1>\n{highlighted}"

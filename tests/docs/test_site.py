@@ -172,6 +172,7 @@ def test_a_link_to_a_repository_file_leads_to_a_page_showing_it(linked: Site) ->
     shown = linked.page("_source/chat/consumers.py.html")
     assert "<code>chat/consumers.py</code>" in shown
     assert '<span class="k">async</span>' in shown
+    assert '<span class="linenos">1</span>' in shown  # numbered in line, as Furo aligns them
     assert not (linked.html / "_downloads").exists()
 
 

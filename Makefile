@@ -28,11 +28,8 @@ lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
-# tutorial: assistants
 # The benchmarks (bench/), each printing its figures.
-BENCHMARKS := bench.assistant_lag bench.answer_quality
-BENCHMARKS += bench.export_memory  # tutorial: system
-BENCHMARKS := bench.suite bench.answer_quality  # tutorial: production
+BENCHMARKS := bench.suite bench.answer_quality
 bench:
 	@scripts/setup dev
 	@for benchmark in $(BENCHMARKS); do scripts/with-redis $(PY) -m $$benchmark || exit 1; done
@@ -45,13 +42,14 @@ docs:
 	$(PY) -m sphinx -W --keep-going -n -E -q -b html -d docs/_build/doctrees docs docs/_build/html
 	@echo "The site: docs/_build/html/index.html"
 
-# Local branches cp0..cp5, one per part of the tutorial (docs/tutorial/), cut from main.
+# Local branches cp0, cp1 ... one per part of the tutorial (docs/tutorial/), derived
+# from this commit without touching the working tree.
 checkpoints:
-	@$(PYTHON) -m tutorial.checkpoints build
+	@$(PYTHON) -m tutorial build
 
 # Prove every checkpoint installs, migrates, runs and passes its own tests (CI runs this).
 checkpoints-verify:
-	@$(PYTHON) -m tutorial.checkpoints verify --source HEAD
+	@$(PYTHON) -m tutorial verify
 
 format:
 	@scripts/setup dev

@@ -1,6 +1,5 @@
 """The project package; loading it loads the Celery app, so @shared_task binds to it."""
 
-# tutorial: system
 from config.celery import app as celery_app
 
-__all__ = ["celery_app"]  # tutorial: system
+__all__ = ["celery_app"]

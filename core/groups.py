@@ -21,24 +21,20 @@ def token_group(token_fingerprint: str) -> str:
     return f"token.{token_fingerprint}"
 
 
-# tutorial: chat
 def chat_room_group(room_name: str) -> str:
     """Everyone connected to chat room `room_name`."""
     return f"chat.room.{room_name}"
 
 
-# tutorial: assistants
 def assistant_conversation_group(conversation_id: object) -> str:
     """Every open connection showing one assistant conversation (all its tabs)."""
     return f"assistant.conversation.{conversation_id}"
 
 
-# tutorial: system
 def jobs_group(owner_key: str) -> str:
     """Every /ws/system/ connection of one owner (see core.owners.Owner.key)."""
     return f"system.jobs.{owner_key}"
 
 
-# tutorial: system
 NOTIFICATIONS_GROUP = "system.notifications"
 """Every /ws/system/ connection, on every server process."""

@@ -4,13 +4,13 @@ import os
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any  # tutorial: setup
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
-from django.test import Client  # tutorial: setup
+from django.test import Client
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
 from core.layers import redis_answers
@@ -91,7 +91,6 @@ def server_pair(
         yield first, second
 
 
-# tutorial: setup
 @pytest.fixture
 def asyncapi_schema(client: Client) -> dict[str, Any]:
     """The AsyncAPI document the server publishes, as JSON."""

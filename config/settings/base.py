@@ -12,7 +12,7 @@ import dj_database_url
 import django_stubs_ext
 
 from core.layers import channel_layer_config
-from core.logs import rendered_by_structlog  # tutorial: setup
+from core.logs import rendered_by_structlog
 
 # Lets classes such as ModelAdmin[Room] be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -41,11 +41,11 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
-    "chanx.channels",  # tutorial: setup
+    "chanx.channels",
     "core",
-    "chat",  # tutorial: chat
-    "assistants",  # tutorial: assistants
-    "system",  # tutorial: system
+    "chat",
+    "assistants",
+    "system",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.websocket",  # tutorial: setup
+                "core.context_processors.websocket",
             ],
         },
     },
@@ -125,8 +125,8 @@ ASYNCAPI_ASSETS_DIR = NODE_MODULES / "@asyncapi" / "react-component"
 VENDOR_ASSETS = {
     "vendor/asyncapi": ASYNCAPI_ASSETS_DIR / "browser" / "standalone",
     "vendor/asyncapi/styles": ASYNCAPI_ASSETS_DIR / "styles",
-    "vendor/marked": NODE_MODULES / "marked" / "lib",  # tutorial: assistants
-    "vendor/dompurify": NODE_MODULES / "dompurify" / "dist",  # tutorial: assistants
+    "vendor/marked": NODE_MODULES / "marked" / "lib",
+    "vendor/dompurify": NODE_MODULES / "dompurify" / "dist",
 }
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 STATICFILES_DIRS += [(prefix, path) for prefix, path in VENDOR_ASSETS.items() if path.is_dir()]
@@ -159,18 +159,15 @@ WEBSOCKET_MAX_FRAME_BYTES = int(os.environ.get("WEBSOCKET_MAX_FRAME_BYTES", str(
 # (see core.credentials); as a backstop each also rechecks this often (seconds).
 WEBSOCKET_CREDENTIALS_RECHECK = float(os.environ.get("WEBSOCKET_CREDENTIALS_RECHECK", "60"))
 
-# tutorial: setup
 # A socket that sends nothing for this long (seconds) is closed with 4408;
 # the pages say `ping` five times as often. 0 keeps silent sockets open.
 WEBSOCKET_IDLE_TIMEOUT = float(os.environ.get("WEBSOCKET_IDLE_TIMEOUT", "300"))
 
-# tutorial: setup
 # At most this many frames of one socket are handled at once; further frames
 # wait unread, so a client that floods without reading is slowed down by TCP
 # instead of filling this process's memory.
 WEBSOCKET_MAX_IN_FLIGHT = int(os.environ.get("WEBSOCKET_MAX_IN_FLIGHT", "32"))
 
-# tutorial: setup
 # How fast clients may send frames (see core.ratelimit), in the syntax of the
 # `limits` package. The per-user count is shared by every server process
 # through Redis when the channel layer is Redis.
@@ -195,7 +192,6 @@ REST_FRAMEWORK = {
     ],
 }
 
-# tutorial: setup
 CHANX: dict[str, object] = {
     "ASYNCAPI_TITLE": "Relay real-time API",
     "ASYNCAPI_DESCRIPTION": (
@@ -234,13 +230,11 @@ LOGGING = {
     },
 }
 
-# tutorial: setup
 # chanx logs through structlog, so structlog renders every line: readable here,
 # JSON lines in production (config/settings/production.py); core.logs also
 # drops what repeats a request's line.
 LOGGING = rendered_by_structlog(LOGGING, json=False)
 
-# tutorial: chat
 # Chat presence: a connection that misses heartbeats for CHAT_PRESENCE_TTL
 # seconds is dropped, so a killed server's users leave within TTL + HEARTBEAT.
 CHAT_PRESENCE_TTL = int(os.environ.get("CHAT_PRESENCE_TTL", "30"))
@@ -260,7 +254,6 @@ CHAT_GAP_WAIT = float(os.environ.get("CHAT_GAP_WAIT", "0.1"))
 # end; 0 never checks.
 CHAT_TAIL_CHECK = float(os.environ.get("CHAT_TAIL_CHECK", "2"))
 
-# tutorial: assistants
 # The assistant. Offline by default: it answers from the documentation below.
 # ASSISTANT_BACKEND=openai (implied by OPENAI_API_KEY or OPENAI_BASE_URL) uses any
 # OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio...
@@ -280,7 +273,6 @@ ASSISTANT_SAVE_EVERY = 0.5
 ASSISTANT_STALE_AFTER = 120
 ASSISTANT_HISTORY_TURNS = 20
 
-# tutorial: system
 # Background jobs run on Celery with Redis as the broker. Without a broker
 # (no Redis, or JOBS_BACKEND=inprocess) they run in the server process, in
 # worker threads off the event loop, and start-up says so.

@@ -28,7 +28,6 @@ CHANNEL_LAYERS = {"default": IN_MEMORY_LAYER}
 CHANNEL_LAYER_SUMMARY = "channel layer: in-memory (test settings)"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
-# tutorial: setup
 # Tests await the `complete` frame chanx sends after each handled message.
 CHANX = {**CHANX, "SEND_COMPLETION": True}  # noqa: F405
 
@@ -41,8 +40,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Jobs run in threads of the test process unless a test starts a Celery worker.
-JOBS_BACKEND = "inprocess"  # tutorial: system
-JOB_STEP_DELAY = 0.05  # tutorial: system
+JOBS_BACKEND = "inprocess"
+JOB_STEP_DELAY = 0.05
 _TMP = Path(tempfile.mkdtemp(prefix="relay-test-"))
 MEDIA_ROOT = _TMP / "media"
 

@@ -1,13 +1,9 @@
-"""Every page in the navigation loads, built or not."""
+"""Every page in the navigation loads."""
 
 import pytest
-from django.apps import apps
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.test import Client
-from django.urls import URLPattern, resolve
-
-from core.placeholders import part_not_built, parts_not_built
 
 pytestmark = pytest.mark.django_db
 
@@ -40,20 +36,3 @@ def test_favicon_ico_leads_to_the_sites_icon(client: Client) -> None:
     assert isinstance(icon, str)
     with open(icon, encoding="utf-8") as svg:
         assert svg.read().startswith("<svg ")
-
-
-def test_a_part_whose_app_is_not_installed_gets_a_page_saying_so(client: Client) -> None:
-    (placeholder,) = parts_not_built({"teleport": "Teleport"})
-
-    assert str(placeholder.pattern) == "teleport/"
-    (index,) = placeholder.url_patterns
-    assert isinstance(index, URLPattern)
-    assert (index.name, index.default_args) == ("index", {"title": "Teleport"})
-    page = part_not_built(client.get("/").wsgi_request, title="Teleport").content.decode()
-    assert "<h1>Teleport</h1>" in page
-    assert "not built yet" in page
-
-
-@pytest.mark.parametrize("app", ["chat", "assistants", "system"])
-def test_a_part_page_is_a_placeholder_exactly_while_its_app_is_not_installed(app: str) -> None:
-    assert (resolve(f"/{app}/").func is part_not_built) == (not apps.is_installed(app))

@@ -1,21 +1,18 @@
 """
 `make run`: nothing starts on a port that is taken, and the page to open is
-named once the server answers, a page this checkpoint has.
+named once the server answers.
 """
 
 import socket
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 
 from tests.scripts.commands import Command, answers, running
-from tests.support.servers import BASE_DIR, free_port, migrated_env
-from tutorial.checkpoints import Manifest, checkpoint
+from tests.support.servers import free_port, migrated_env
 
 # A refusal is a bind and a message; seconds would mean something started.
 REFUSAL_TIMEOUT = 10.0
@@ -76,44 +73,10 @@ def test_the_page_to_open_is_named_once_the_server_answers_and_it_is_the_chat(
         url = open_line(command).split()[2]
 
         assert answers(f"http://127.0.0.1:{port}/healthz"), "named before the server answers"
-        page = "/chat/" if apps.is_installed("chat") else "/"
-        assert url == f"http://127.0.0.1:{port}{page}"
+        assert url == f"http://127.0.0.1:{port}/chat/"
         assert_serves(url)
 
 
 def assert_serves(url: str) -> None:
     with urllib.request.urlopen(url, timeout=10) as reply:
         assert reply.status == 200
-
-
-def first_checkpoint(where: Path) -> Path:
-    """The tutorial's first checkpoint, cut from this working tree: no chat yet."""
-    manifest = Manifest.load()
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=BASE_DIR, capture_output=True, check=True,
-    ).stdout.decode()  # fmt: skip
-    files = {
-        path: (BASE_DIR / path).read_bytes()
-        for path in listed.split("\0")
-        if (BASE_DIR / path).is_file() and manifest.step_of(path) is not None
-    }
-    for path, content in checkpoint(files, 0, manifest).items():
-        (where / path).parent.mkdir(parents=True, exist_ok=True)
-        (where / path).write_bytes(content)
-        (where / path).chmod((BASE_DIR / path).stat().st_mode)
-    (where / ".venv").symlink_to(BASE_DIR / ".venv", target_is_directory=True)
-    return where
-
-
-def test_a_checkpoint_without_the_chat_names_its_home_page(
-    tmp_path: Path, env: dict[str, str]
-) -> None:
-    tree = first_checkpoint(tmp_path / "tree")
-    assert not (tree / "chat").exists()
-    port = free_port()
-    with running(["scripts/serve", f"127.0.0.1:{port}"], env, cwd=tree) as command:
-        url = open_line(command).split()[2]
-
-        assert url == f"http://127.0.0.1:{port}/"
-        assert_serves(url)

@@ -1,416 +1,335 @@
 """
-Checkpoints of the tutorial, cut from one tree by the manifest in checkpoints.toml.
+The checkpoints, derived from one tree: main is the only copy of the code.
 
-Each step of the tutorial owns some files (the manifest's glob patterns; a
-file belongs to the last step whose patterns match it). In the composition
-files the manifest names, a line ending in a `tutorial: <step>` comment
-arrives with that step, and a comment line saying only `tutorial: <step>`
-brings the paragraph it opens (up to the next blank line) with that step.
-Checkpoint N holds every file and line of steps 0..N, so the last one is the
-whole tree.
+The last checkpoint is the tree itself. Each earlier one is the one after
+it with that part's step undone: its page's new files removed, its diffs
+applied in reverse, its patch of taken files reversed (see tutorial.pages
+and tutorial.patches). Undoing a step fails, naming the page and line,
+when the page no longer fits the code: a new file shown whole that differs
+from the checkpoint's, a diff whose lines are not where it says.
 
-    python -m tutorial.checkpoints build [--source REF]   # branches cp0..cpN
-    python -m tutorial.checkpoints verify [--source REF]  # build, then test each
-
-Only the standard library is used: the build runs before any virtual
-environment exists.
+A change to main can also reach back silently: a line that no page shows
+changes in every checkpoint that has it. tutorial/checkpoints.lock holds
+every checkpoint file by file (cp0 whole, then what each part changes);
+the tutorial's test derives the checkpoints again and compares, so any
+such change fails until a page takes it or the lock is rewritten on
+purpose (`python -m tutorial lock`).
 """
 
-from __future__ import annotations
-
-import argparse
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import tomllib
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFEST = Path(__file__).with_name("checkpoints.toml")
+from tutorial.book import Book, Part
+from tutorial.commands import Checkout, CommandError, Remove, Switch, Touch, effect
+from tutorial.gitdb import Entry, Git, GitError, Index
+from tutorial.pages import Change, Command, NewFile, Page, PageError, read_page
+from tutorial.patches import EMPTY, PartPatch, read_patch
 
-# `# tutorial: chat`, `// tutorial: chat`, `{# tutorial: chat #}`, `<!-- tutorial: chat -->`
-MARKER = re.compile(r"(?:#|//|\{#|<!--)\s*tutorial:\s*(?P<step>[a-z_]+)\s*(?:#\}|-->)?\s*$")
-STANDALONE = re.compile(r"^\s*(?:#|//|\{#|<!--)\s*tutorial:\s*[a-z_]+\s*(?:#\}|-->)?\s*$")
-
-AUTHOR = "Relay tutorial <tutorial@relay.invalid>"
+Files = dict[str, Entry]  # path -> (mode, blob), the book's own files left out
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    branch: str
-    title: str
-    page: str
-    files: tuple[str, ...]
+class TutorialError(Exception):
+    """A page or patch that does not fit the code; the message says where and why."""
 
 
-@dataclass(frozen=True)
-class Manifest:
-    steps: tuple[Step, ...]
-    composition: tuple[str, ...]
-    quoting: tuple[str, ...]
+@dataclass
+class Derived:
+    """The checkpoints derived from a source tree: tree ids, part by part."""
 
-    @classmethod
-    def load(cls, path: Path = MANIFEST) -> Manifest:
-        return cls.parse(path.read_text())
-
-    @classmethod
-    def parse(cls, text: str) -> Manifest:
-        data = tomllib.loads(text)
-        steps = tuple(
-            Step(
-                name=step["name"],
-                branch=step["branch"],
-                title=step["title"],
-                page=step["page"],
-                files=tuple(step["files"]),
-            )
-            for step in data["steps"]
-        )
-        return cls(steps, tuple(data["composition"]), tuple(data.get("quoting", ())))
-
-    def index(self, name: str) -> int:
-        for position, step in enumerate(self.steps):
-            if step.name == name:
-                return position
-        raise ValueError(f"unknown tutorial step {name!r}")
-
-    def step_of(self, path: str) -> int | None:
-        """Index of the step that owns `path`: the last one whose patterns match it."""
-        owner = None
-        for position, step in enumerate(self.steps):
-            if any(fnmatchcase(path, pattern) for pattern in step.files):
-                owner = position
-        return owner
-
-    def in_checkpoint(self, path: str, upto: int) -> bool:
-        """Whether `path` is in checkpoint `upto`; a file no step claims is an error."""
-        owner = self.step_of(path)
-        if owner is None:
-            raise ValueError(f"{path} belongs to no tutorial step (see {MANIFEST.name})")
-        return owner <= upto
-
-    def is_composition(self, path: str) -> bool:
-        return any(fnmatchcase(path, pattern) for pattern in self.composition)
-
-    def may_quote_markers(self, path: str) -> bool:
-        return any(fnmatchcase(path, pattern) for pattern in self.quoting)
+    book: Book
+    trees: dict[int, str]  # part number -> tree id
+    source: int  # the part whose checkpoint the source tree is
+    files: dict[int, Files] = field(default_factory=dict)
 
 
-def line_steps(text: str) -> list[str | None]:
-    """The step each line is marked with, or None for lines every step has."""
-    steps: list[str | None] = []
-    paragraph: str | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            paragraph = None  # a paragraph ends at a blank line
-        marker = MARKER.search(line)
-        if marker and STANDALONE.match(line):
-            paragraph = marker["step"]
-        steps.append(marker["step"] if marker else paragraph)
-    return steps
+def book_at(git: Git, tree: str) -> Book:
+    return Book.parse(file_text(git, tree, "tutorial/book.toml") or "")
 
 
-def cut(text: str, upto: int, manifest: Manifest) -> str:
-    """The lines of `text` that belong to steps 0..upto.
-
-    A dropped run of lines that stood between blank lines takes the blank
-    lines before it along (after it, at the top of a file), so what remains
-    keeps the layout a formatter expects.
-    """
-    lines = text.splitlines(keepends=True)
-    keep = [step is None or manifest.index(step) <= upto for step in line_steps(text)]
-    blank = [not line.strip() for line in lines]
-    start = 0
-    while start < len(lines):
-        if keep[start]:
-            start += 1
-            continue
-        end = start
-        while end < len(lines) and not keep[end]:
-            end += 1
-        if (start == 0 or blank[start - 1]) and (end == len(lines) or blank[end]):
-            before = start
-            while before > 0 and blank[before - 1] and keep[before - 1]:
-                before -= 1
-            if any(keep[:before]):
-                keep[before:start] = [False] * (start - before)
-            else:
-                after = end
-                while after < len(lines) and blank[after]:
-                    keep[after] = False
-                    after += 1
-        start = end
-    return "".join(line for line, kept in zip(lines, keep, strict=True) if kept)
+def file_text(git: Git, tree: str, path: str) -> str | None:
+    done = git.run("cat-file", "blob", f"{tree}:{path}", check=False)
+    return done.decode() if done or path_exists(git, tree, path) else None
 
 
-def checkpoint(files: Mapping[str, bytes], upto: int, manifest: Manifest) -> dict[str, bytes]:
-    """Path -> content of checkpoint `upto`, from the whole tree's files."""
-    selected: dict[str, bytes] = {}
-    for path, content in files.items():
-        if not manifest.in_checkpoint(path, upto):
-            continue
-        if manifest.is_composition(path):
-            content = cut(content.decode(), upto, manifest).encode()
-        selected[path] = content
-    return selected
+def path_exists(git: Git, tree: str, path: str) -> bool:
+    return bool(git.run("ls-tree", tree, "--", path))
 
 
-def last_present_step(paths: Iterable[str], manifest: Manifest) -> int:
-    """Index of the last step with a file in `paths`: the checkpoint a tree is."""
-    owners = {manifest.step_of(path) for path in paths}
-    return max(owner for owner in owners if owner is not None)
+def own_files(book: Book, entries: Mapping[str, Entry]) -> Files:
+    return {path: entry for path, entry in entries.items() if not book.is_book(path)}
 
 
-# --- git -------------------------------------------------------------------
-
-
-def git(*args: str, cwd: Path = ROOT, input: bytes | None = None) -> bytes:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, check=True
-    ).stdout
-
-
-def tree_entries(commit: str, cwd: Path = ROOT) -> list[tuple[str, str, str]]:
-    """(mode, blob id, path) of every file in `commit`."""
-    entries = []
-    for record in git("ls-tree", "-r", "-z", commit, cwd=cwd).split(b"\0"):
-        if record:
-            meta, path = record.split(b"\t", 1)
-            mode, _kind, blob = meta.decode().split()
-            entries.append((mode, blob, path.decode()))
-    return entries
-
-
-def read_blobs(blobs: Iterable[str], cwd: Path = ROOT) -> dict[str, bytes]:
-    wanted = sorted(set(blobs))
-    out = git("cat-file", "--batch", cwd=cwd, input="".join(f"{b}\n" for b in wanted).encode())
-    contents: dict[str, bytes] = {}
-    position = 0
-    for blob in wanted:
-        header_end = out.index(b"\n", position)
-        size = int(out[position:header_end].split()[2])
-        contents[blob] = out[header_end + 1 : header_end + 1 + size]
-        position = header_end + 1 + size + 1
-    return contents
-
-
-def checked_out_branches(cwd: Path = ROOT) -> set[str]:
-    listing = git("worktree", "list", "--porcelain", cwd=cwd).decode()
-    return {line.split()[1] for line in listing.splitlines() if line.startswith("branch ")}
-
-
-def build(
-    source: str = "main", cwd: Path = ROOT, manifest: Manifest | None = None
-) -> dict[str, str]:
-    """Create or refresh branch cpN for every step; returns branch -> commit id.
-
-    Works on git objects only: the working tree, the index and the current
-    branch are left alone. A checkpoint branch checked out somewhere is not
-    moved (it is reported instead). Commits are deterministic, so a rebuild
-    from the same source leaves the branches where they were.
-    """
-    commit = current_commit(f"{source}^{{commit}}", cwd)
-    if commit is None:
-        raise ValueError(f"{source} names no commit here; pass --source with a branch or commit")
-    if manifest is None:
-        # The manifest of the tree being cut, whatever is checked out here.
-        manifest_path = MANIFEST.relative_to(ROOT).as_posix()
-        manifest = Manifest.parse(git("show", f"{commit}:{manifest_path}", cwd=cwd).decode())
-    when = git("show", "-s", "--format=%ct", commit, cwd=cwd).decode().strip()
-    entries = tree_entries(commit, cwd)
-    modes = {path: mode for mode, _, path in entries}
-    blob_ids = {path: blob for _, blob, path in entries}
-    composition = [path for path in blob_ids if manifest.is_composition(path)]
-    contents = read_blobs((blob_ids[path] for path in composition), cwd)
-
-    stream = bytearray()
-    for position, step in enumerate(manifest.steps):
-        message = (
-            f"Tutorial part {position}: {step.title}\n\n"
-            f"Checkpoint {step.branch}, cut from {commit[:12]} by `make checkpoints`.\n"
-        ).encode()
-        stream += f"commit refs/tutorial/build\nmark :{position + 1}\n".encode()
-        stream += f"author {AUTHOR} {when} +0000\ncommitter {AUTHOR} {when} +0000\n".encode()
-        stream += f"data {len(message)}\n".encode() + message
-        if position:
-            stream += f"from :{position}\n".encode()
-        stream += b"deleteall\n"
-        for path in sorted(blob_ids):
-            if not manifest.in_checkpoint(path, position):
-                continue
-            if manifest.is_composition(path):
-                data = cut(contents[blob_ids[path]].decode(), position, manifest).encode()
-                stream += f"M {modes[path]} inline {path}\n".encode()
-                stream += f"data {len(data)}\n".encode() + data + b"\n"
-            else:
-                stream += f"M {modes[path]} {blob_ids[path]} {path}\n".encode()
-        stream += b"\n"
-
-    with tempfile.NamedTemporaryFile() as marks:
-        git(
-            "fast-import",
-            "--quiet",
-            "--force",
-            f"--export-marks={marks.name}",
-            cwd=cwd,
-            input=bytes(stream),
-        )
-        ids = dict(line.split() for line in Path(marks.name).read_text().splitlines())
-    git("update-ref", "-d", "refs/tutorial/build", cwd=cwd)
-
-    busy = checked_out_branches(cwd)
-    built: dict[str, str] = {}
-    for position, step in enumerate(manifest.steps):
-        ref = f"refs/heads/{step.branch}"
-        new = ids[f":{position + 1}"]
-        if ref in busy and current_commit(ref, cwd) != new:
-            print(
-                f"!!  {step.branch} is checked out, so it was left as it is; "
-                "switch to another branch and run this again to refresh it"
-            )
-            continue
-        git("update-ref", ref, new, cwd=cwd)
-        built[step.branch] = new
-    return built
-
-
-def current_commit(ref: str, cwd: Path = ROOT) -> str | None:
-    found = subprocess.run(
-        ["git", "rev-parse", "-q", "--verify", ref], cwd=cwd, capture_output=True, text=True
-    )
-    return found.stdout.strip() or None
-
-
-# --- verify ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def smoke_run(tree: Path, env: dict[str, str]) -> None:
-    """`make run` serves the home page and every part's page, then stops on Ctrl-C."""
-    port = free_port()
-    log = (tree / ".run-smoke.log").open("wb")
-    server = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=tree,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
+def page_of(git: Git, tree: str, part: Part) -> Page:
+    text = file_text(git, tree, part.page)
+    if text is None:
+        raise TutorialError(f"{part.label}: the page does not exist")
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"make run did not serve; see {log.name}") from None
-                time.sleep(0.5)
-        for page in ("/", "/chat/", "/assistants/", "/system/"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=10) as reply:
-                assert reply.status == 200, (page, reply.status)
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
+        return read_page(text, part.page)
+    except PageError as error:
+        raise TutorialError(str(error)) from error
+
+
+def patch_of(git: Git, tree: str, part: Part) -> PartPatch:
+    text = file_text(git, tree, part.patch)
+    return EMPTY if text is None else read_patch(text)
+
+
+def derive(git: Git, tree: str, *, book: Book | None = None, source: int | None = None) -> Derived:
+    """
+    Every checkpoint up to the one `tree` is. Which one that is: the
+    checkpoint the lock says it is, if it is one exactly; otherwise the
+    last (main, perhaps changed).
+    """
+    book = book or book_at(git, tree)
+    if source is None:
+        source = locked_checkpoint(book, own_files(book, git.entries(tree)), read_lock(git, tree))
+    trees = {source: tree}
+    with git.index(tree) as index:
+        for part in reversed(book.parts[1 : source + 1]):
+            undo(part, page_of(git, tree, part), patch_of(git, tree, part), index, book)
+            trees[part.number - 1] = index.write_tree()
+    derived = Derived(book, trees, source)
+    for number, checkpoint in trees.items():
+        derived.files[number] = own_files(book, git.entries(checkpoint))
+    return derived
+
+
+def undo(part: Part, page: Page, patch: PartPatch, index: Index, book: Book) -> None:
+    """Turn the index from this part's checkpoint into the one before it."""
+    typed = {step.path for step in page.steps if isinstance(step, NewFile | Change)}
+    check_files(part, typed, patch, book)
+    if patch.diff:
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
+            index.apply(patch.diff, reverse=True)
+        except GitError as error:
+            raise TutorialError(
+                f"{part.label}: its patch {part.patch} no longer fits {part.branch}: {error}\n"
+                "The files it changes differ from what it says; rewrite it from the part's "
+                "checkpoints (see docs/tutorial/README.md)."
+            ) from error
+    # Files the part creates are removed last, in one go: a diff may change them first.
+    created: list[str] = []
+    new_files = [step for step in page.steps if isinstance(step, NewFile)]
+    current = index.read_many([step.path for step in new_files])
+    for step in reversed(page.steps):
+        where = f"{part.page}:{step.line}"
+        if isinstance(step, NewFile):
+            check_new_file(step, where, part, current.get(step.path))
+            created.append(step.path)
+        elif isinstance(step, Change):
+            try:
+                index.apply(step.as_patch(), reverse=True)
+            except GitError as error:
+                raise TutorialError(
+                    f"{where}: this change to {step.path} does not fit {part.branch}'s "
+                    f"{step.path}: its lines are not there as the page shows them. "
+                    f"Update the page to the code.\n{error}"
+                ) from error
+        else:
+            created.extend(undo_command(step, where, part, patch, index, book))
+    index.remove(*created)
 
 
-def verify(source: str, only: list[str] | None = None) -> None:
-    """Build the checkpoints, then prove each one installs, migrates, runs and passes its tests."""
-    manifest = Manifest.load()
-    built = build(source)
-    last = manifest.steps[-1].branch
-    whole = git("rev-parse", f"{source}^{{tree}}").decode().strip()
-    if git("rev-parse", f"{built[last]}^{{tree}}").decode().strip() != whole:
-        raise SystemExit(
-            f"{last} differs from {source}: the last checkpoint must be the whole tree"
+def check_files(part: Part, typed: set[str], patch: PartPatch, book: Book) -> None:
+    for path in sorted(typed | patch.paths):
+        if book.is_book(path):
+            raise TutorialError(f"{part.label}: {path} is the book's own; no step may change it")
+    for path in sorted(typed & patch.paths):
+        raise TutorialError(
+            f"{part.label}: {path} is both on the page and in {part.patch}; give it one way"
         )
-    print(f"==> {last} is identical to {source}")
-
-    env = {**os.environ, "CI": os.environ.get("CI", "true")}
-    env.pop("VIRTUAL_ENV", None)
-    timings: list[tuple[str, float]] = []
-    # One virtual environment for every checkpoint, each topping it up with
-    # what its requirements add (a checkpoint's requirements hold all of the
-    # previous one's): every package is installed once, not once per
-    # checkpoint, a minute saved on each. Creating it is the main tree's part.
-    with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
-        shared = Path(venv)
-        subprocess.run([sys.executable, "-m", "venv", str(shared)], check=True)
-        for step in manifest.steps[:-1]:
-            if only and step.branch not in only:
-                continue
-            started = time.monotonic()
-            with tempfile.TemporaryDirectory(prefix=f"relay-{step.branch}-") as scratch:
-                tree = Path(scratch) / "tree"
-                git("worktree", "add", "--detach", "--quiet", str(tree), built[step.branch])
-                (tree / ".venv").symlink_to(shared, target_is_directory=True)
-                try:
-                    print(f"==> {step.branch} ({step.title}): make test", flush=True)
-                    subprocess.run(["make", "test"], cwd=tree, env=env, check=True)
-                    print(f"==> {step.branch}: manage.py check, migrate, make run", flush=True)
-                    python = str(tree / ".venv" / "bin" / "python")
-                    subprocess.run([python, "manage.py", "check"], cwd=tree, env=env, check=True)
-                    subprocess.run(
-                        [python, "manage.py", "migrate", "--noinput", "-v", "0"],
-                        cwd=tree,
-                        env=env,
-                        check=True,
-                    )
-                    smoke_run(tree, env)
-                finally:
-                    git("worktree", "remove", "--force", str(tree))
-            timings.append((step.branch, time.monotonic() - started))
-    for branch, seconds in timings:
-        print(f"==> {branch} verified in {seconds:.0f} s")
+    for path in sorted({*patch.added, *patch.changed}):
+        if not book.is_delivered(path, part):
+            raise TutorialError(
+                f"{part.label}: {path} is a file readers type, so its page shows it "
+                f"(whole if new, as a diff if changed); it cannot be taken with git checkout"
+            )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m tutorial.checkpoints",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("command", choices=["build", "verify"])
-    parser.add_argument("--source", default="main", help="the branch or commit to cut from")
-    parser.add_argument("--only", nargs="*", help="verify only these checkpoints (cp0 ...)")
-    args = parser.parse_args(argv)
+def check_new_file(step: NewFile, where: str, part: Part, current: bytes | None) -> None:
+    if current is None:
+        raise TutorialError(f"{where}: {part.branch} has no {step.path}, which the page creates")
+    text = current.decode(errors="replace")
+    if text != step.text:
+        raise TutorialError(
+            f"{where}: the page shows {step.path} whole, and {part.branch}'s differs from "
+            f"line {first_difference(step.text, text)} of it. Update the page (or the code) "
+            "so they are the same."
+        )
+
+
+def undo_command(
+    command: Command, where: str, part: Part, patch: PartPatch, index: Index, book: Book
+) -> list[str]:
+    """Check a command against the part; the files it creates, to be removed."""
     try:
-        run(args.command, args.source, args.only)
-    except (ValueError, subprocess.CalledProcessError) as failure:
-        detail = getattr(failure, "stderr", None) or b""
-        raise SystemExit(f"{failure}\n{detail.decode(errors='replace')}".strip()) from failure
+        done = effect(command)
+    except CommandError as error:
+        raise TutorialError(f"{where}: {error}") from error
+    if isinstance(done, Switch):
+        start = book.parts[part.number - 1].branch
+        if done.branch != start:
+            raise TutorialError(
+                f"{where}: `{command.text}`: this part starts from {start}, not {done.branch}"
+            )
+    elif isinstance(done, Checkout):
+        if done.branch != part.branch:
+            raise TutorialError(
+                f"{where}: `{command.text}` takes files from {done.branch}; "
+                f"this part ends at {part.branch}"
+            )
+        return [path for path in patch.added if matches(path, done.pathspecs)]
+    elif isinstance(done, Remove):
+        for path in done.paths:
+            if path not in patch.removed:
+                raise TutorialError(
+                    f"{where}: `{command.text}` removes {path}, which {part.patch} "
+                    "does not hold: its text would be lost from the earlier checkpoint"
+                )
+    elif isinstance(done, Touch):
+        found = index.read_many(list(done.paths))
+        for path in done.paths:
+            if found.get(path) != b"":
+                raise TutorialError(
+                    f"{where}: `{command.text}` makes an empty file, and {part.branch}'s "
+                    f"{path} is not empty"
+                )
+        return list(done.paths)
+    return []
 
 
-def run(command: str, source: str, only: list[str] | None) -> None:
-    if command == "build":
-        for branch, commit in build(source).items():
-            print(f"{branch}  {commit[:12]}")
-        print("Check one out with: git checkout cp0")
-    else:
-        verify(source, only)
+def matches(path: str, pathspecs: tuple[str, ...]) -> bool:
+    """Whether `git checkout cpN -- pathspecs` takes `path`: a file or a folder named, or `.`."""
+    return any(
+        spec == "." or path == spec.rstrip("/") or path.startswith(spec.rstrip("/") + "/")
+        for spec in pathspecs
+    )
 
 
-if __name__ == "__main__":
-    main()
+def first_difference(expected: str, actual: str) -> int:
+    for number, (want, have) in enumerate(
+        zip(expected.splitlines(), actual.splitlines(), strict=False), start=1
+    ):
+        if want != have:
+            return number
+    return min(len(expected.splitlines()), len(actual.splitlines())) + 1
+
+
+# --- the lock -----------------------------------------------------------------
+
+Lock = dict[str, dict[str, Entry | None]]  # branch -> path -> entry, None if removed
+LOCK_PATH = "tutorial/checkpoints.lock"
+SECTION = re.compile(r"^\[(?P<branch>[^\]]+)\]$")
+MAIN = "main"
+LOCK_HEADER = """\
+# Every checkpoint of the tutorial, file by file: cp0 whole, then what each
+# part adds or changes ("mode blob path") and removes ("- path"); the book's
+# own files (tutorial/book.toml) are left out. Under [main], the names of the
+# finished project's files (docs/conf.py reads them). Written by `python -m
+# tutorial lock`; the tutorial's test derives the checkpoints again and
+# compares, so a change to main that reaches back into an earlier checkpoint
+# is seen.
+"""
+
+
+@dataclass(frozen=True)
+class LockFile:
+    checkpoints: Lock
+    main_files: tuple[str, ...]
+
+
+def lock_of(derived: Derived) -> LockFile:
+    """The lock of every checkpoint before the source, and the source's file names."""
+    lock: Lock = {}
+    before: Files = {}
+    for part in derived.book.parts[: derived.source]:
+        now = derived.files[part.number]
+        section: dict[str, Entry | None] = {}
+        for path in sorted(set(before) | set(now)):
+            if before.get(path) != now.get(path):
+                section[path] = now.get(path)
+        lock[part.branch] = section
+        before = now
+    return LockFile(lock, tuple(sorted(derived.files[derived.source])))
+
+
+def format_lock(lock: LockFile) -> str:
+    lines = [LOCK_HEADER]
+    for branch, section in lock.checkpoints.items():
+        lines.append(f"[{branch}]")
+        for path, entry in section.items():
+            lines.append(f"- {path}" if entry is None else f"{entry[0]} {entry[1]} {path}")
+        lines.append("")
+    lines.append(f"[{MAIN}]")
+    lines.extend(lock.main_files)
+    return "\n".join(lines) + "\n"
+
+
+def parse_lock(text: str) -> LockFile:
+    lock: Lock = {}
+    main_files: list[str] = []
+    section: dict[str, Entry | None] | None = None
+    in_main = False
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if (header := SECTION.match(line)) is not None:
+            in_main = header["branch"] == MAIN
+            section = None if in_main else lock.setdefault(header["branch"], {})
+        elif in_main:
+            main_files.append(line)
+        elif section is not None and line.startswith("- "):
+            section[line[2:]] = None
+        elif section is not None:
+            mode, blob, path = line.split(" ", 2)
+            section[path] = (mode, blob)
+    return LockFile(lock, tuple(main_files))
+
+
+def read_lock(git: Git, tree: str) -> LockFile:
+    return parse_lock(file_text(git, tree, LOCK_PATH) or "")
+
+
+def locked_files(lock: Lock, book: Book) -> dict[int, Files]:
+    """The files of each checkpoint the lock holds, built up section by section."""
+    states: dict[int, Files] = {}
+    files: Files = {}
+    for part in book.parts:
+        if part.branch not in lock:
+            break
+        for path, entry in lock[part.branch].items():
+            if entry is None:
+                files.pop(path, None)
+            else:
+                files[path] = entry
+        states[part.number] = dict(files)
+    return states
+
+
+def locked_checkpoint(book: Book, files: Files, lock: LockFile) -> int:
+    """The checkpoint the lock says `files` are, or the last one."""
+    for number, state in locked_files(lock.checkpoints, book).items():
+        if state == files and number < book.last.number:
+            return number
+    return book.last.number
+
+
+def lock_differences(derived: Derived, lock: LockFile) -> list[str]:
+    """What the derived checkpoints (all but the source) change against the lock."""
+    problems = []
+    locked = locked_files(lock.checkpoints, derived.book)
+    for part in derived.book.parts[: derived.source]:
+        have, had = derived.files[part.number], locked.get(part.number)
+        if had is None:
+            problems.append(f"{part.branch} is not in {LOCK_PATH}")
+            continue
+        for path in sorted(p for p in set(have) | set(had) if have.get(p) != had.get(p)):
+            how = "added" if path not in had else "removed" if path not in have else "changed"
+            problems.append(f"{part.branch}: {path} {how} (part {part.number}, {part.page})")
+    if derived.source == derived.book.last.number:
+        now = set(derived.files[derived.source])
+        for path in sorted(now ^ set(lock.main_files)):
+            how = "added to" if path in now else "removed from"
+            problems.append(f"main: {path} {how} the project since the lock was written")
+    return problems

@@ -1,87 +1,142 @@
-"""The tutorial's pages show the checkpoints' real code, so the text cannot drift from it."""
-
-import re
+"""What a page tells the reader to do, as tutorial.pages reads it."""
 
 import pytest
 
-from tests.tutorial.test_checkpoints import FILES, MANIFEST
-from tutorial.checkpoints import ROOT, checkpoint, last_present_step
-from tutorial.pages import excerpts, missing_part
-
-# A checkpoint's tree checks the pages of its own steps and of those before.
-PRESENT = last_present_step(FILES, MANIFEST)
-STEPS = list(enumerate(MANIFEST.steps))[: PRESENT + 1]
-SECTIONS = ["## What you build", "## The code", "## Try it", "## Next"]
-
-
-@pytest.mark.parametrize(("position", "page"), [(n, step.page) for n, step in STEPS])
-def test_every_excerpt_is_the_code_of_the_pages_checkpoint(position: int, page: str) -> None:
-    tree = checkpoint(FILES, position, MANIFEST)
-    shown = excerpts((ROOT / page).read_text())
-    assert shown, f"{page} shows no code"
-
-    for excerpt in shown:
-        where = f"{page}:{excerpt.line} ({excerpt.path})"
-        assert excerpt.path in tree, f"{where}: no such file at this checkpoint"
-        missing = missing_part(excerpt, tree[excerpt.path].decode())
-        assert missing is None, f"{where}: not in the file:\n" + "\n".join(missing or ())
-
-
-@pytest.mark.parametrize("page", [step.page for step in MANIFEST.steps])
-def test_every_page_says_what_to_build_shows_the_code_and_how_to_try_it(page: str) -> None:
-    headings = re.findall(r"^## .*$", (ROOT / page).read_text(), re.MULTILINE)
-
-    assert [h for h in headings if h in SECTIONS] == SECTIONS
-
-
-def test_the_tutorial_index_and_the_readme_link_every_page() -> None:
-    index = (ROOT / "docs/tutorial/README.md").read_text()
-    readme = (ROOT / "README.md").read_text()
-
-    for step in MANIFEST.steps:
-        assert f"({step.page.removeprefix('docs/tutorial/')})" in index, step.page
-    assert "(docs/tutorial/README.md)" in readme
-
+from tutorial.commands import (
+    Checkout,
+    CommandError,
+    Folders,
+    Harmless,
+    Remove,
+    Switch,
+    Touch,
+    effect,
+)
+from tutorial.pages import Change, Command, NewFile, PageError, Quote, read_page
 
 PAGE = """\
-Some prose.
+# A part
 
-```python file=app/models.py
-class Room:
-    name: str
-...
-class Message:
+Create `chat/routing.py`:
+
+```python file=chat/routing.py
+router = []
 ```
 
-```sh
-make run
+Then, in `config/routing.py`:
+
+```diff file=config/routing.py
+@@ -1,2 +1,3 @@
+ a
++b
+ c
+```
+
+```console
+$ git checkout cp2 -- templates/chat \\
+    static/js/chat.js
+$ make run
+==> Open http://127.0.0.1:8000/chat/
+```
+
+```python from=chat/consumers.py
+class ChatConsumer:
+```
+
+```json
+{"action": "ping"}
+```
+
+```{toctree}
+other
 ```
 """
 
 
-def test_a_code_block_naming_a_file_is_an_excerpt_and_others_are_not() -> None:
-    (excerpt,) = excerpts(PAGE)
+def test_a_page_is_read_as_its_steps_in_order_and_its_quotes() -> None:
+    page = read_page(PAGE)
 
-    assert excerpt.path == "app/models.py"
-    assert excerpt.parts == (("class Room:", "    name: str"), ("class Message:",))
-    assert excerpt.line == 3
+    new_file, change, checkout, run = page.steps
+    assert new_file == NewFile("chat/routing.py", "router = []\n", 5)
+    assert isinstance(change, Change)
+    assert (change.path, change.hunks, change.line) == (
+        "config/routing.py",
+        "@@ -1,2 +1,3 @@\n a\n+b\n c\n",
+        11,
+    )
+    assert checkout == Command(
+        ("git", "checkout", "cp2", "--", "templates/chat", "static/js/chat.js"),
+        "git checkout cp2 -- templates/chat static/js/chat.js",
+        19,
+    )
+    assert isinstance(run, Command)
+    assert run.words == ("make", "run")
+    assert page.quotes == (Quote("chat/consumers.py", "class ChatConsumer:\n", 25),)
 
 
-def test_an_excerpt_matches_when_its_parts_appear_in_order() -> None:
-    (excerpt,) = excerpts(PAGE)
-    code = "class Room:\n    name: str\n\n\nclass Message:\n    body: str\n"
+def test_a_diff_block_is_applied_under_the_headers_git_expects() -> None:
+    (change,) = read_page("```diff file=a.py\n@@ -1 +1 @@\n-x\n+y\n```\n").steps
 
-    assert missing_part(excerpt, code) is None
+    assert isinstance(change, Change)
+    assert change.as_patch().startswith("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@")
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("text", "problem"),
     [
-        "class Room:\n    name: bytes\n\n\nclass Message:\n",  # a line changed
-        "class Message:\n\n\nclass Room:\n    name: str\n",  # parts out of order
+        ("```python file=a.py\nx = 1\n", "never closed"),
+        ("```diff file=a.py\n-x\n+y\n```\n", "starts with its first @@ line"),
+        ("```console\n$ echo 'unterminated\n```\n", "No closing quotation"),
+        ("```console\n$ make \\\n```\n", "ends with a backslash"),
     ],
 )
-def test_an_excerpt_that_no_longer_matches_its_file_is_reported(code: str) -> None:
-    (excerpt,) = excerpts(PAGE)
+def test_a_page_that_cannot_be_read_as_steps_says_where(text: str, problem: str) -> None:
+    with pytest.raises(PageError, match=problem) as raised:
+        read_page(text, "docs/tutorial/99-x.md")
 
-    assert missing_part(excerpt, code) is not None
+    assert "docs/tutorial/99-x.md:" in str(raised.value)
+
+
+def command(text: str) -> Command:
+    (found,) = read_page(f"```console\n$ {text}\n```\n").steps
+    assert isinstance(found, Command)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "git checkout cp3 -- static/js/assistants.js",
+            Checkout("cp3", ("static/js/assistants.js",)),
+        ),
+        ("git rm -q chat/old.py", Remove(("chat/old.py",))),
+        ("rm -f chat/old.py", Remove(("chat/old.py",))),
+        ("touch chat/__init__.py", Touch(("chat/__init__.py",))),
+        ("git checkout cp1", Switch("cp1")),
+        ("git checkout -b mine cp1", Switch("cp1")),
+        ("make run", Harmless()),
+        ("PORT=8001 make run", Harmless()),
+        ("mkdir -p chat/management", Folders()),
+        (".venv/bin/python manage.py send_notification hi", Harmless()),
+        ("git diff cp1 cp2", Harmless()),
+    ],
+)
+def test_each_command_does_to_the_readers_files_what_the_shell_would(
+    text: str, expected: object
+) -> None:
+    assert effect(command(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "python manage.py makemigrations chat",
+        "sed -i s/a/b/ chat/models.py",
+        "git stash",
+        "git checkout cp2 cp3 -- chat",
+    ],
+)
+def test_a_command_whose_effect_on_files_nobody_checked_is_refused(text: str) -> None:
+    with pytest.raises(CommandError):
+        effect(command(text))

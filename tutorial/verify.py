@@ -1,0 +1,117 @@
+"""
+`make checkpoints-verify` (CI): every checkpoint installs, runs and passes its own tests.
+
+Each checkpoint is checked out in a scratch worktree and sees `make test`,
+`manage.py check` and `migrate`, then `make run` serving every page until
+Ctrl-C. One virtual environment serves them all: each checkpoint tops it
+up with what its requirements add, so a package is installed once, not
+once per checkpoint. npm's folder is shared the same way where a
+checkpoint's lock file is main's.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tutorial.branches import build
+from tutorial.checkpoints import TutorialError, book_at
+from tutorial.gitdb import Git
+
+PAGES = ("/", "/chat/", "/assistants/", "/system/")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def smoke_run(tree: Path, env: dict[str, str]) -> None:
+    """`make run` serves the home page and every part's page, then stops on Ctrl-C."""
+    port = free_port()
+    log_path = tree / ".run-smoke.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            ["make", "run", f"PORT={port}"],
+            cwd=tree,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                        break
+                except (urllib.error.URLError, ConnectionError):
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        sys.stdout.write(log_path.read_text(errors="replace")[-4000:])
+                        raise TutorialError(f"make run did not serve in {tree}") from None
+                    time.sleep(0.5)
+            for page in PAGES:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=10) as reply:
+                    if reply.status != 200:
+                        raise TutorialError(f"make run served {page} with {reply.status}")
+        finally:
+            os.killpg(server.pid, signal.SIGINT)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+def verify(git: Git, source: str, only: list[str] | None = None) -> None:
+    built = build(git, source)
+    book = book_at(git, git.text("rev-parse", f"{source}^{{tree}}"))
+    last = book.last.branch
+    if git.text("rev-parse", f"{built[last]}^{{tree}}") != git.text(
+        "rev-parse", f"{source}^{{tree}}"
+    ):
+        raise TutorialError(f"{last} differs from {source}: the last checkpoint must be it")
+    print(f"==> {last} is {source} itself; checking cp0..{book.parts[-2].branch}", flush=True)
+    env = {**os.environ, "CI": os.environ.get("CI", "true")}
+    env.pop("VIRTUAL_ENV", None)
+    lock = (git.root / "package-lock.json").read_bytes()
+    timings: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
+        shared = Path(venv)
+        subprocess.run([sys.executable, "-m", "venv", str(shared)], check=True)
+        for part in book.parts[:-1]:
+            if only and part.branch not in only:
+                continue
+            started = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix=f"relay-{part.branch}-") as scratch:
+                tree = Path(scratch) / "tree"
+                git.run("worktree", "add", "--detach", "--quiet", str(tree), built[part.branch])
+                (tree / ".venv").symlink_to(shared, target_is_directory=True)
+                modules = git.root / "node_modules"
+                if modules.is_dir() and (tree / "package-lock.json").read_bytes() == lock:
+                    (tree / "node_modules").symlink_to(modules, target_is_directory=True)
+                try:
+                    print(f"==> {part.branch} ({part.title}): make test", flush=True)
+                    subprocess.run(["make", "test"], cwd=tree, env=env, check=True)
+                    print(f"==> {part.branch}: manage.py check, migrate, make run", flush=True)
+                    python = str(tree / ".venv" / "bin" / "python")
+                    subprocess.run([python, "manage.py", "check"], cwd=tree, env=env, check=True)
+                    subprocess.run(
+                        [python, "manage.py", "migrate", "--noinput", "-v", "0"],
+                        cwd=tree,
+                        env=env,
+                        check=True,
+                    )
+                    smoke_run(tree, env)
+                finally:
+                    git.run("worktree", "remove", "--force", str(tree))
+            timings.append((part.branch, time.monotonic() - started))
+    for branch, seconds in timings:
+        print(f"==> {branch} verified in {seconds:.0f} s")

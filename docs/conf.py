@@ -18,12 +18,21 @@ How links are checked, since any warning fails the build:
   does not exist, to a folder, or outside the repository is a warning. A binary
   file stays a download.
 - A missing image is a warning.
+- A link to a file that is not in this checkout, but is in the finished
+  project (tutorial/checkpoints.lock lists its files under [main]), is shown
+  as the file's name without a link: on a tutorial checkpoint, the README and
+  the guides describe files that later parts add.
+- In the tutorial's pages, a code block naming its file (```` ```python
+  file=chat/routing.py ````, see tutorial/pages.py) gets the file's name as
+  its caption.
 - The README is brought into index.md with MyST's include directive, whose
   options make its `docs/...` links and its images relative to docs/; its other
   links are resolved from the repository root, as on a code host.
 """
 
 import html
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +94,24 @@ def source_link(node: nodes.Element, path: str) -> nodes.reference:
     return link
 
 
+@cache
+def later_files() -> frozenset[str]:
+    """The finished project's files, as tutorial/checkpoints.lock lists them under [main]."""
+    lock = REPOSITORY / "tutorial" / "checkpoints.lock"
+    if not lock.is_file():
+        return frozenset()
+    _, found, section = lock.read_text(encoding="utf-8").partition("[main]\n")
+    section = section.split("\n[", 1)[0] if found else ""
+    return frozenset(line for line in section.splitlines() if line and not line.startswith("#"))
+
+
+def file_name(node: nodes.Element, path: str) -> nodes.literal:
+    """A file of the finished project, named without a link: this checkout lacks it."""
+    name = nodes.literal("", path, classes=["repository-file", "later"])
+    name.source, name.line = node.source, node.line
+    return name
+
+
 def link_repository_files(app: Sphinx, doctree: nodes.document) -> None:
     """Turn links to repository files that are not pages into links to their source pages.
 
@@ -117,6 +144,8 @@ def link_repository_files(app: Sphinx, doctree: nodes.document) -> None:
         if target and path is not None and absolute.is_file() and is_text(absolute) and not is_page:
             xref.replace_self(source_link(xref, path))
             found.add(path)
+        elif target and path is not None and not absolute.exists() and path in later_files():
+            xref.replace_self(file_name(xref, path))
     for path in found:
         env.note_dependency(str(REPOSITORY / path))
     if found:
@@ -175,7 +204,33 @@ def merge_info(
     setattr(env, SOURCE_FILES, mine)
 
 
+# A fence naming its file: ```python file=chat/routing.py (see tutorial/pages.py).
+NAMED_FENCE = re.compile(
+    r"^(?P<fence>`{3,})(?P<language>[\w+-]*)[ \t]+(?P<key>file|from)=(?P<path>\S+)[^\n]*$",
+    re.MULTILINE,
+)
+
+
+def caption_named_fences(app: Sphinx, docname: str, source: list[str]) -> None:
+    """A tutorial page's code block that names its file shows the name as its caption."""
+    if not docname.startswith("tutorial/"):
+        return
+
+    def directive(match: re.Match[str]) -> str:
+        language, path = match["language"] or "text", match["path"]
+        if match["key"] == "from":
+            caption = f"from {path}"
+        elif language == "diff":
+            caption = f"{path} (changes)"
+        else:
+            caption = f"{path} (new file)"
+        return f"{match['fence']}{{code-block}} {language}\n:caption: {caption}"
+
+    source[0] = NAMED_FENCE.sub(directive, source[0])
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("source-read", caption_named_fences)
     app.connect("env-before-read-docs", init_env)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import BASE_DIR
-
+BASE_DIR = Path(__file__).resolve().parents[2]
 DOCS = BASE_DIR / "docs"
 BUILD = ["-W", "--keep-going", "-n", "-E", "-q", "-b", "html"]
 # The page the faults are written into, and where: after its last line.
@@ -97,9 +96,16 @@ def test_every_code_fence_is_highlighted_as_its_language_even_with_a_file_after_
 
         assert re.findall(r'class="highlight-(\w+) notranslate"', built) == fences, page.name
     # The words after the language do not show up or hide the highlighting.
-    chat = site.page("tutorial/2-chat.html")
+    chat = site.page("tutorial/02-chat.html")
     assert "file=" not in chat
     assert '<span class="k">async</span>' in chat
+
+
+def test_a_tutorial_block_naming_its_file_shows_the_name_as_its_caption(site: Site) -> None:
+    chat = site.page("tutorial/02-chat.html")
+
+    assert '<span class="caption-text">chat/consumers.py (new file)</span>' in chat
+    assert '<span class="caption-text">config/routing.py (changes)</span>' in chat
 
 
 def test_the_site_loads_nothing_from_another_host(site: Site) -> None:
@@ -152,6 +158,10 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Site:
     append(docs / PAGE, "Read [the consumers](../../chat/consumers.py).")
     append(docs / PAGE, "See [thin](consumers.md#keep-consumers-thin), [here](#consumer-tests).")
     append(root / "README.md", "Or [manage.py](manage.py), from the README.")
+    # On a tutorial checkpoint: a file of the finished project that is not here yet.
+    (root / "tutorial").mkdir()
+    (root / "tutorial" / "checkpoints.lock").write_text("[main]\ncore/later.py\nmanage.py\n")
+    append(docs / PAGE, "Later comes [core/later.py](../../core/later.py).")
     return build(docs, tmp_path / "out")
 
 
@@ -174,6 +184,16 @@ def test_a_link_to_a_repository_file_leads_to_a_page_showing_it(linked: Site) ->
     assert '<span class="k">async</span>' in shown
     assert '<span class="linenos">1</span>' in shown  # numbered in line, as Furo aligns them
     assert not (linked.html / "_downloads").exists()
+
+
+def test_a_file_the_finished_project_has_and_this_checkout_lacks_is_named_not_linked(
+    linked: Site,
+) -> None:
+    assert (linked.result.returncode, linked.result.stderr) == (0, "")
+
+    page = linked.page("guide/testing.html")
+    assert re.search(r'<code class="[^"]*later[^"]*"[^>]*>.*core/later\.py', page, re.DOTALL)
+    assert "_source/core/later.py" not in page
 
 
 def test_make_docs_builds_with_the_options_checked_here() -> None:

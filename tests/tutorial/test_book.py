@@ -12,34 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.tutorial.checkpoint import BOOK, GIT, HERE, ROOT, TREE
 from tutorial.__main__ import check
-from tutorial.book import Book, Part
-from tutorial.checkpoints import (
-    derive,
-    locked_checkpoint,
-    own_files,
-    page_of,
-    patch_of,
-    read_lock,
-)
+from tutorial.book import Part
+from tutorial.checkpoints import derive, own_files, page_of, patch_of
 from tutorial.diagrams import DIAGRAMS, draw
-from tutorial.gitdb import Git
 from tutorial.pages import Change, Command, NewFile, read_page
 
-ROOT = Path(__file__).resolve().parents[2]
-GIT = Git(ROOT)
-BOOK = Book.load()
 SECTIONS = ["## What you will build", "## Steps", "## Run it", "## What just happened", "## Next"]
-TREE = GIT.worktree_tree()
-# The checkpoint this tree is (main is the last): on an earlier one, the parts
-# after it are not here to check.
-HERE = locked_checkpoint(BOOK, own_files(BOOK, GIT.entries(TREE)), read_lock(GIT, TREE))
-
-
-def reaches(number: int) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        number > HERE, reason=f"this checkpoint, cp{HERE}, is before part {number}"
-    )
+reaches = pytest.mark.reaches  # the test needs this part (see conftest.py)
 
 
 Edit = Callable[[str], str]

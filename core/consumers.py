@@ -4,7 +4,7 @@ import asyncio
 import contextvars
 import logging
 import time
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from functools import cached_property, partial
 from typing import Any
@@ -27,6 +27,8 @@ from core.layers import PubSubChannelLayer, receiver
 from core.ratelimit import CLOSE_RATE_LIMITED, FrameRateLimiter, Limits
 
 CLOSE_INTERNAL_ERROR = 1011
+# The same, where the server cannot send 1011 (see close_as_failed).
+CLOSE_INTERNAL_ERROR_FALLBACK = 4011
 CLOSE_IDLE = 4408
 logger = logging.getLogger("relay.consumers")
 
@@ -69,7 +71,7 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("Consumer at %s failed; closing with 1011", scope.get("path"))
             with suppress(Exception):
-                await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
+                await close_as_failed(lambda code: send({"type": "websocket.close", "code": code}))
 
     async def serve(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' AsyncConsumer.__call__, taking messages in with `dispatch_in_turn`."""
@@ -274,9 +276,24 @@ class SiteConsumer(AsyncJsonWebsocketConsumer):
         Channel-layer event (see core.layers): Redis was lost, so events for
         this socket may have been too. The client reconnects and resumes.
         """
-        await self.close(CLOSE_INTERNAL_ERROR)
+        await close_as_failed(self.close)
 
     async def credentials_ended(self, event: dict[str, Any]) -> None:
         """Channel-layer event: the session, token or account of this socket ended."""
         await self.send_message(ErrorMessage(payload={"detail": event["reason"]}))
         await self.close(CLOSE_SIGNED_OUT, event["reason"])
+
+
+async def close_as_failed(close: Callable[[int], Awaitable[None]]) -> None:
+    """
+    Close with 1011, the client's cue to reconnect and resume. daphne's
+    WebSocket library (autobahn) sends no close code but 1000 and 3000-4999
+    and raises for any other: under `runserver` the close is 4011, which
+    clients treat the same.
+    """
+    try:
+        await close(CLOSE_INTERNAL_ERROR)
+    except OSError:
+        raise  # the client is gone: nothing to close
+    except Exception:
+        await close(CLOSE_INTERNAL_ERROR_FALLBACK)

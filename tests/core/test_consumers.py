@@ -202,3 +202,35 @@ async def test_a_frame_for_a_client_that_is_gone_is_dropped_and_the_disconnect_e
 
     assert "failed" not in caplog.text
     assert ProbeConsumer.disconnects[-1] == 1006
+
+
+@pytest.mark.parametrize(
+    ("server_refuses_1011", "expected"), [(False, 1011), (True, 4011)], ids=["uvicorn", "daphne"]
+)
+async def test_a_lost_channel_layer_closes_the_socket_with_a_code_the_server_can_send(
+    server_refuses_1011: bool, expected: int
+) -> None:
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    authenticated, closed = asyncio.Event(), asyncio.Event()
+    closes: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.close":
+            if server_refuses_1011 and message["code"] == 1011:
+                # What daphne's WebSocket library (autobahn) raises for it.
+                raise Exception("invalid close code 1011 (must be 1000 or from [3000, 4999])")
+            closes.append(message["code"])
+            closed.set()
+        if '"authentication"' in message.get("text", ""):
+            authenticated.set()
+
+    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
+    endpoint = asyncio.create_task(PROBE(scope, inbox.get, send))
+    await inbox.put({"type": "websocket.connect"})
+    await asyncio.wait_for(authenticated.wait(), 5)
+    await get_channel_layer().send(ProbeConsumer.channels[-1], {"type": "channel_layer.lost"})
+    await asyncio.wait_for(closed.wait(), 5)
+    await inbox.put({"type": "websocket.disconnect", "code": expected})
+    await asyncio.wait_for(endpoint, 5)
+
+    assert closes == [expected]

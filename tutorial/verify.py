@@ -5,8 +5,8 @@ Each checkpoint is checked out in a scratch worktree and sees `make test`,
 `manage.py check` and `migrate`, then `make run` serving every page until
 Ctrl-C. One virtual environment serves them all: each checkpoint tops it
 up with what its requirements add, so a package is installed once, not
-once per checkpoint. npm's folder is shared the same way where a
-checkpoint's lock file is main's.
+once per checkpoint, and mypy's cache with it. npm's folder is shared
+where a checkpoint's lock file is main's.
 """
 
 import os
@@ -86,6 +86,9 @@ def verify(git: Git, source: str, only: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
         shared = Path(venv)
         subprocess.run([sys.executable, "-m", "venv", str(shared)], check=True)
+        # mypy's cache is shared too: checkpoints differ in a few modules, and
+        # a module it has seen is checked again only if its source changed.
+        env["MYPY_CACHE_DIR"] = str(shared / ".mypy_cache")
         for part in book.parts[:-1]:
             if only and part.branch not in only:
                 continue

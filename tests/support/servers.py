@@ -6,10 +6,14 @@ loopback port, with its own database file and channel-layer prefix, exactly
 as an operator would start it.
 """
 
+import atexit
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -177,8 +181,26 @@ def migrated_env(
     """`server_env` with a key prefix of its own and `overrides`, its database migrated."""
     env = server_env(workdir, settings=settings, redis_url=redis_url, prefix=unique_prefix())
     env.update(overrides)
-    manage(env, "migrate", "--noinput")
+    database = env["DATABASE_URL"].removeprefix("sqlite:///")
+    if database == env["DATABASE_URL"]:
+        manage(env, "migrate", "--noinput")
+    else:
+        shutil.copyfile(migrated_sqlite(settings), database)
     return env
+
+
+@functools.cache
+def migrated_sqlite(settings: str) -> Path:
+    """
+    A SQLite database migrated under `settings`, once per test process:
+    each server's database starts as a copy, which takes milliseconds where
+    migrating takes seconds.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="relay-migrated-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = server_env(folder, settings=settings, redis_url=None, prefix="migrated")
+    manage(env, "migrate", "--noinput")
+    return folder / "server.sqlite3"
 
 
 @contextmanager

@@ -203,6 +203,9 @@ const CLOSE_EXPLAINED = {
 };
 
 let shownStatus = { state: "idle", detail: "" };
+// What the server said last on this connection: when it then closes the
+// connection for good (you logged out, you were removed), that is why.
+let lastError = "";
 
 // What people call a room: a direct room by the other person's name.
 function titleOf(room) {
@@ -224,12 +227,16 @@ function renderStatus() {
     connecting: `Connecting to ${title}…`,
     reconnecting: `Connection lost, ${detail || "reconnecting"}. What you write is sent once it is back.`,
     open: `Connected to ${title}`,
-    failed: `Disconnected. ${CLOSE_EXPLAINED[detail] ?? detail}`,
+    failed: `Disconnected. ${(closedByServer(detail) && lastError) || CLOSE_EXPLAINED[detail] || detail}`,
     idle: "Not connected",
   }[state];
 }
 
+// A close code, as opposed to a reason of this page's own (a room name it refused).
+const closedByServer = (detail) => typeof detail === "number";
+
 function setStatus(state, detail = "") {
+  if (state !== "failed") lastError = "";
   shownStatus = { state, detail };
   el.status.dataset.state = state;
   renderStatus();
@@ -278,7 +285,10 @@ function join(room) {
       presence: updatePresence,
       typing: showTyping,
       notice: (notice) => directNotice(notice),
-      error: (detail) => systemLine(detail, "error"),
+      error: (detail) => {
+        lastError = detail;
+        systemLine(detail, "error");
+      },
     },
   });
   connection.open();

@@ -246,3 +246,17 @@ async def test_a_guest_still_chats_with_no_sidebar_forms(
     await guest.click("#leave")
     await expect(guest).to_have_title(TITLE)
     assert errors == []
+
+
+@pytest.mark.parametrize("width", PAGE_WIDTHS)
+async def test_logging_out_in_another_tab_says_so_where_you_chat(
+    dev_server: ServerProcess, offline_page_factory: NewPage, width: int
+) -> None:
+    async with person(offline_page_factory, dev_server, f"lo-ann-{width}", width) as ann:
+        await join(ann, f"lo-room-{width}")
+        other_tab = await ann.context.new_page()
+        await other_tab.goto(f"{dev_server.http_url}/chat/")
+        await other_tab.click("text=Log out")
+
+        await expect(ann.locator("#status")).to_have_text("Disconnected. You logged out.")
+        await expect(ann.locator("#status")).to_have_attribute("data-state", "failed")

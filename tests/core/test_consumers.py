@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from core.consumers import CLOSE_IDLE
 from core.credentials import CLOSE_SIGNED_OUT
-from tests.support.probe import PROBE, Gate, ProbeConsumer
+from tests.support.probe import PROBE, Gate, ProbeConsumer, authenticated_probe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,20 +176,14 @@ async def test_frames_over_the_in_flight_limit_wait_unread_until_a_handler_finis
 async def test_a_frame_for_a_client_that_is_gone_is_dropped_and_the_disconnect_ends_the_socket(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    authenticated, gone, refused = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    gone, refused = asyncio.Event(), asyncio.Event()
 
     async def send(message: dict[str, Any]) -> None:
         if gone.is_set():
             refused.set()
             raise OSError("client disconnected")  # what uvicorn raises then
-        if '"authentication"' in message.get("text", ""):
-            authenticated.set()
 
-    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
-    endpoint = asyncio.create_task(PROBE(scope, inbox.get, send))
-    await inbox.put({"type": "websocket.connect"})
-    await asyncio.wait_for(authenticated.wait(), 5)
+    inbox, endpoint = await authenticated_probe(send)
     gone.set()
 
     # An event from the channel layer, as a room's broadcast would be.
@@ -210,8 +204,7 @@ async def test_a_frame_for_a_client_that_is_gone_is_dropped_and_the_disconnect_e
 async def test_a_lost_channel_layer_closes_the_socket_with_a_code_the_server_can_send(
     server_refuses_1011: bool, expected: int
 ) -> None:
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    authenticated, closed = asyncio.Event(), asyncio.Event()
+    closed = asyncio.Event()
     closes: list[int] = []
 
     async def send(message: dict[str, Any]) -> None:
@@ -221,13 +214,8 @@ async def test_a_lost_channel_layer_closes_the_socket_with_a_code_the_server_can
                 raise Exception("invalid close code 1011 (must be 1000 or from [3000, 4999])")
             closes.append(message["code"])
             closed.set()
-        if '"authentication"' in message.get("text", ""):
-            authenticated.set()
 
-    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
-    endpoint = asyncio.create_task(PROBE(scope, inbox.get, send))
-    await inbox.put({"type": "websocket.connect"})
-    await asyncio.wait_for(authenticated.wait(), 5)
+    inbox, endpoint = await authenticated_probe(send)
     await get_channel_layer().send(ProbeConsumer.channels[-1], {"type": "channel_layer.lost"})
     await asyncio.wait_for(closed.wait(), 5)
     await inbox.put({"type": "websocket.disconnect", "code": expected})

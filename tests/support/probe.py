@@ -1,6 +1,7 @@
 """The smallest endpoint on the project's base consumer, for tests of what every endpoint does."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Literal
 
 from chanx.core.decorators import ws_handler
@@ -63,3 +64,26 @@ class ProbeConsumer(SiteConsumer):
 
 PROBE = session_and_user(ProbeConsumer.as_asgi())
 """The probe behind the session and user middleware, as config.asgi serves endpoints."""
+
+
+async def authenticated_probe(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+) -> tuple[asyncio.Queue[dict[str, Any]], asyncio.Task[None]]:
+    """
+    The probe on a socket whose server side is `send`, driven by hand, once it
+    has sent its `authentication` frame: the queue of what the client sends it,
+    and the endpoint's task.
+    """
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    authenticated = asyncio.Event()
+
+    async def server_side(message: dict[str, Any]) -> None:
+        if '"authentication"' in message.get("text", ""):
+            authenticated.set()
+        await send(message)
+
+    scope = {"type": "websocket", "path": "/ws/probe/", "headers": [], "query_string": b""}
+    endpoint = asyncio.create_task(PROBE(scope, inbox.get, server_side))
+    await inbox.put({"type": "websocket.connect"})
+    await asyncio.wait_for(authenticated.wait(), 5)
+    return inbox, endpoint

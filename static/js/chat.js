@@ -424,16 +424,22 @@ function roomItem(room) {
   return item;
 }
 
-function renderList(list, listed) {
-  if (!list) return;
-  if (listed.length) {
-    list.replaceChildren(...listed.map(roomItem));
-    return;
-  }
+function noneYet() {
   const none = document.createElement("li");
   none.className = "muted";
   none.textContent = "None yet.";
-  list.replaceChildren(none);
+  return none;
+}
+
+function renderList(list, listed) {
+  if (!list) return;
+  const items = listed.length ? listed.map(roomItem) : [noneYet()];
+  // A list that has not changed keeps its elements: a link replaced between
+  // the press and the release of a click would swallow the click.
+  const unchanged =
+    items.length === list.children.length &&
+    items.every((item, index) => item.isEqualNode(list.children[index]));
+  if (!unchanged) list.replaceChildren(...items);
 }
 
 function renderRooms() {

@@ -127,6 +127,7 @@ async def test_when_a_room_refuses_you_then_the_page_says_what_to_do_not_the_clo
 
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-state", "failed")
+    # The server's own reason, sent just before it closed the socket with 4401.
     await expect(status).to_have_text(
-        "Disconnected. This room is private: log in as one of its members to enter it."
+        "Disconnected. This direct conversation does not exist: start it from the user's name."
     )

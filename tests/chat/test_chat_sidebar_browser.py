@@ -260,3 +260,19 @@ async def test_logging_out_in_another_tab_says_so_where_you_chat(
 
         await expect(ann.locator("#status")).to_have_text("Disconnected. You logged out.")
         await expect(ann.locator("#status")).to_have_attribute("data-state", "failed")
+
+
+@pytest.mark.parametrize("width", PAGE_WIDTHS)
+async def test_a_room_list_that_has_not_changed_keeps_the_links_you_are_clicking(
+    dev_server: ServerProcess, offline_page_factory: NewPage, width: int
+) -> None:
+    async with person(offline_page_factory, dev_server, f"kl-ann-{width}", width) as ann:
+        await create_room(ann, f"kl-room-{width}")
+        link = await ann.locator("#my-rooms a").element_handle()
+
+        # The page asks the server for your rooms again, and draws them again.
+        async with ann.expect_response("**/api/chat/rooms/"):
+            await ann.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        await expect(ann.locator("#my-rooms a")).to_have_text([f"kl-room-{width}"])
+
+        assert await link.evaluate("link => link.isConnected")

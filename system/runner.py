@@ -26,8 +26,20 @@ Publish = Callable[[str, dict[str, Any]], None]
 _in_process = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job")
 
 
-def run_job(job_id: str, publish: Publish) -> Job:
-    """Run a queued job to its end (succeeded, failed or cancelled); its final state."""
+def run_job(job_id: str, publish: Publish) -> Job | None:
+    """
+    Run a queued job to its end (succeeded, failed or cancelled); its final
+    state. None if the job was deleted (with its owner) before it ended:
+    there is no one left to tell.
+    """
+    try:
+        return _run(job_id, publish)
+    except Job.DoesNotExist:
+        logger.info("Job %s was deleted while it ran; stopped", job_id)
+        return None
+
+
+def _run(job_id: str, publish: Publish) -> Job:
     job = Job.objects.get(pk=job_id)
     if job.status != Job.Status.QUEUED:
         publish(*notifications.job_event(job))  # cancelled before it started
@@ -44,6 +56,8 @@ def run_job(job_id: str, publish: Publish) -> Job:
         final = services.finish_job(job_id, Job.Status.CANCELLED)
     except JobFailed as refused:
         final = services.finish_job(job_id, Job.Status.FAILED, error=str(refused))
+    except Job.DoesNotExist:
+        raise
     except Exception as error:
         logger.exception("Job %s (%s) failed", job_id, job.task_type)
         final = services.finish_job(job_id, Job.Status.FAILED, error=f"The job failed: {error}")

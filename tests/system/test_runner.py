@@ -2,11 +2,15 @@
 
 import asyncio
 import gc
+import json
+from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
 
-from system.runner import publisher_on
+from system.models import Job
+from system.runner import publisher_on, run_job
 
 EVENT = {"type": "system.forward", "frame": "{}"}
 
@@ -34,3 +38,21 @@ def test_a_job_outliving_the_server_loop_drops_its_events_without_leaking_them(
     gc.collect()  # an unawaited send is reported here, and fails the test
 
     assert "event loop has stopped" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_job_deleted_while_it_runs_stops_quietly_and_tells_no_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    owner = User.objects.create_user("leaving")
+    job = Job.objects.create(owner=owner, task_type="analyze", content="some words to count")
+    published: list[str] = []
+
+    def publish(group: str, event: dict[str, Any]) -> None:
+        published.append(json.loads(event["frame"])["action"])
+        owner.delete()  # the account goes, and its jobs with it
+
+    assert run_job(str(job.pk), publish) is None
+    assert published == ["job_progress"]
+    assert not Job.objects.exists()
+    assert [r.levelname for r in caplog.records if r.name == "relay.jobs"] == ["INFO"]

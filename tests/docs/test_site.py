@@ -87,11 +87,27 @@ def test_the_front_page_is_the_readme_with_its_links_made_relative_to_docs(site:
     assert 'href="tutorial/README.html"' in front  # docs/tutorial/README.md in the README
 
 
+def opening_fences(markdown: str) -> list[str]:
+    """The language of each top-level code fence: a file shown whole may hold fences of its own."""
+    languages, open_fence = [], ""
+    for line in markdown.splitlines():
+        fence = re.match(r" *(`{3,})(\w*)", line)
+        if fence is None:
+            continue
+        if not open_fence:
+            open_fence = fence[1]
+            if fence[2]:
+                languages.append(fence[2])
+        elif fence[1].startswith(open_fence) and not fence[2]:
+            open_fence = ""
+    return languages
+
+
 def test_every_code_fence_is_highlighted_as_its_language_even_with_a_file_after_it(
     site: Site,
 ) -> None:
     for page in sorted((DOCS / "tutorial").glob("*.md")):
-        fences = re.findall(r"^ *```(\w+)", page.read_text(), re.MULTILINE)
+        fences = opening_fences(page.read_text())
         built = site.page(f"tutorial/{page.stem}.html")
 
         assert re.findall(r'class="highlight-(\w+) notranslate"', built) == fences, page.name

@@ -138,6 +138,8 @@ STORAGES = {
 # Channels: Redis when REDIS_URL is set or a Redis answers at the default
 # address, otherwise the in-memory layer (one process only).
 REDIS_URL = os.environ.get("REDIS_URL") or None
+# The pub/sub layer drops nothing when consumers fall behind; CHANNEL_LAYER_KIND=lists
+# selects the list-based one.
 CHANNEL_LAYERS, CHANNEL_LAYER_SUMMARY = channel_layer_config(
     REDIS_URL,
     prefix=os.environ.get("CHANNEL_LAYER_PREFIX", "relay"),

@@ -1,13 +1,12 @@
 """bench.layer_loss: which channel layers drop deliveries when their consumers fall behind."""
 
 from bench.layer_loss import measure
+from tests.support.services import require_redis
 
 
-async def test_under_a_burst_the_pubsub_layer_delivers_all_and_the_list_layer_drops_some(
-    shared_redis_url: str,
-) -> None:
+async def test_under_a_burst_the_pubsub_layer_delivers_all_and_the_list_layer_drops_some() -> None:
     outcomes = await measure(
-        members=10, events=400, work=100e-6, concurrency=200, redis_url=shared_redis_url
+        members=10, events=400, work=100e-6, concurrency=200, redis_url=require_redis()
     )
 
     assert outcomes["Redis pub/sub"].lost == 0

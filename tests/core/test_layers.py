@@ -28,6 +28,16 @@ def test_redis_url_selects_channels_redis_with_idle_safe_socket_settings() -> No
     assert summary == "channel layer: Redis at redis://cache:6379/2 (from REDIS_URL)"
 
 
+def test_the_pubsub_kind_selects_channels_redis_pubsub_layer_with_the_same_settings() -> None:
+    config, _ = layers.channel_layer_config("redis://cache:6379/2", prefix="relay", kind="pubsub")
+
+    layer = config["default"]
+    assert layer["BACKEND"] == layers.REDIS_LAYERS["pubsub"]
+    host = layer["CONFIG"]["hosts"][0]
+    assert (host["socket_timeout"], host["max_connections"]) == (None, layers.REDIS_MAX_CONNECTIONS)
+    assert "capacity" not in layer["CONFIG"]  # it has none to overflow
+
+
 def test_a_redis_answering_at_the_default_address_is_used_without_configuration(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -111,6 +111,12 @@ def export_path(job_id: str, extension: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / f"{job_id}.{extension}"
 
 
+def remove_exports(job_id: str) -> None:
+    """Delete the files an export job wrote, if it wrote any."""
+    for extension in ("md", "json"):
+        export_path(job_id, extension).unlink(missing_ok=True)
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "analyze": analyze_text,
     "export_transcript": export_transcript,

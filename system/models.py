@@ -1,10 +1,14 @@
 """Background jobs and their state, kept so every tab and every reconnect can see them."""
 
 import uuid
+from typing import Any
 
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from core.models import Owned
+from system.jobs import remove_exports
 
 
 class Job(Owned):
@@ -40,3 +44,9 @@ class Job(Owned):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+@receiver(post_delete, sender=Job)
+def remove_files_of_deleted_job(sender: type[Job], instance: Job, **kwargs: Any) -> None:
+    """A deleted job (with its owner's account, say) leaves no export behind on disk."""
+    remove_exports(str(instance.pk))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from system import notifications, services
-from system.jobs import JOBS, JobCancelled, JobFailed
+from system.jobs import JOBS, JobCancelled, JobFailed, remove_exports
 from system.models import Job
 
 logger = logging.getLogger("relay.jobs")
@@ -36,6 +36,7 @@ def run_job(job_id: str, publish: Publish) -> Job | None:
         return _run(job_id, publish)
     except Job.DoesNotExist:
         logger.info("Job %s was deleted while it ran; stopped", job_id)
+        remove_exports(job_id)  # what it wrote after its row was deleted
         return None
 
 

@@ -1,4 +1,7 @@
-"""Jobs run in a thread of the server process publish through its event loop."""
+"""
+Running a job: a job thread publishes through the server's event loop, and a
+job deleted with its owner stops and leaves no files behind.
+"""
 
 import asyncio
 import gc
@@ -7,8 +10,11 @@ from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 
+from chat import services as chat_services
+from chat.participants import Participant
+from system.jobs import export_path
 from system.models import Job
 from system.runner import publisher_on, run_job
 
@@ -56,3 +62,42 @@ def test_a_job_deleted_while_it_runs_stops_quietly_and_tells_no_one(
     assert published == ["job_progress"]
     assert not Job.objects.exists()
     assert [r.levelname for r in caplog.records if r.name == "relay.jobs"] == ["INFO"]
+
+
+def post(room_name: str, body: str) -> None:
+    author = Participant(key="guest:w", name="Writer", guest=True)
+    chat_services.post_message(
+        room_name=room_name, author=author, user=AnonymousUser(), body=body, client_id="c1"
+    )
+
+
+def export_files(job: Job) -> list[bool]:
+    return [export_path(str(job.pk), extension).exists() for extension in ("md", "json")]
+
+
+@pytest.mark.django_db
+def test_deleting_a_finished_export_deletes_its_files() -> None:
+    owner = User.objects.create_user("exporter")
+    post(room_name="lobby", body="hello")
+    job = Job.objects.create(owner=owner, task_type="export_transcript", content="lobby")
+    finished = run_job(str(job.pk), lambda group, event: None)
+    assert finished is not None
+    assert finished.status == Job.Status.SUCCEEDED
+    assert export_files(job) == [True, True]
+
+    owner.delete()
+
+    assert export_files(job) == [False, False]
+
+
+@pytest.mark.django_db
+def test_an_export_deleted_while_it_writes_leaves_no_files() -> None:
+    owner = User.objects.create_user("leaving-exporter")
+    post(room_name="lobby", body="hello")
+    job = Job.objects.create(owner=owner, task_type="export_transcript", content="lobby")
+
+    def publish(group: str, event: dict[str, Any]) -> None:
+        owner.delete()  # after the start is reported, before the export opens its files
+
+    assert run_job(str(job.pk), publish) is None
+    assert export_files(job) == [False, False]

@@ -1,1 +1,1 @@
-"""The tutorial's checkpoints, derived from this tree (see checkpoints.toml)."""
+"""The tutorial's checkpoints, derived from this tree (see docs/tutorial/README.md)."""

@@ -34,7 +34,9 @@ from channels.layers import BaseChannelLayer, InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+from core.layers import DEFAULT_REDIS_URL, REDIS_MAX_CONNECTIONS
+
+REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
 # When no member has received anything for this long, they have received all they will.
 QUIET = 1.0
 
@@ -56,7 +58,13 @@ def layers(redis_url: str) -> dict[str, Callable[[], BaseChannelLayer]]:
 
     def redis(kind: type[BaseChannelLayer], **config: Any) -> Callable[[], BaseChannelLayer]:
         return lambda: kind(
-            hosts=[{"address": redis_url, "socket_timeout": None, "max_connections": 1000}],
+            hosts=[
+                {
+                    "address": redis_url,
+                    "socket_timeout": None,
+                    "max_connections": REDIS_MAX_CONNECTIONS,
+                }
+            ],
             prefix=f"bench-{uuid.uuid4().hex[:8]}",
             **config,
         )

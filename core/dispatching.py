@@ -5,8 +5,8 @@ from the channel layer, handled one at a time.
 Channels does this with `await_many_dispatch`, which for every message
 starts a new task to wait for the next one and waits on all of them with
 `asyncio.wait`: several objects and callbacks per message, for each
-recipient of every broadcast. Here each source is read by one task for the
-socket's whole life, and a lock takes the messages in turn. The guarantees
+recipient of every broadcast. Here each source is read by one task for as
+long as the socket is open, and a lock takes the messages in turn. The guarantees
 are the same: one message handled at a time, each source read again only
 once its last message has been handled (so a client that sends faster than
 its frames are handled is held back by TCP), and a StopConsumer or an error

@@ -4,7 +4,7 @@ The tutorial's checkpoints, derived from this tree.
     python -m tutorial check     # replay every page; compare with the lock
     python -m tutorial lock      # write tutorial/checkpoints.lock anew
     python -m tutorial build     # branches cp0..cpN (make checkpoints)
-    python -m tutorial verify    # build, then test every checkpoint (CI)
+    python -m tutorial verify    # build, then test every checkpoint (CI; --full: every test)
     python -m tutorial draft N --base A --target B   # a page's steps, from two trees
 
 Only the standard library is used: it runs before any virtual environment exists.
@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("part", nargs="?", type=int, help="draft: the part's number")
     parser.add_argument("--source", help="a commit to derive from (default: the working tree)")
     parser.add_argument("--only", nargs="*", help="verify: only these checkpoints")
+    parser.add_argument(
+        "--full", action="store_true", help="verify: with the long system tests (tutorial.verify)"
+    )
     parser.add_argument("--base", help="draft: the tree the part starts from")
     parser.add_argument(
         "--target", help="draft: the tree the part ends at (`worktree`: the working tree)"
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             from tutorial.verify import verify
 
-            verify(git, args.source or "HEAD", args.only)
+            verify(git, args.source or "HEAD", args.only, args.full)
             return 0
         from tutorial.draft import draft
 

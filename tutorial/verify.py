@@ -1,12 +1,25 @@
 """
 `make checkpoints-verify` (CI): every checkpoint installs, runs and passes its own tests.
 
-Each checkpoint is checked out in a scratch worktree and sees `make test`
-(but the book's own tests, run once on main), then `make run` serving every
-page until Ctrl-C. One virtual environment serves them all: each checkpoint tops it
-up with what its requirements add, so a package is installed once, not
-once per checkpoint, and mypy's cache with it. npm's folder is shared
-where a checkpoint's lock file is main's.
+Each checkpoint is checked out in a scratch worktree and sees `make test`,
+then `make run` serving every page until Ctrl-C. One virtual environment
+serves them all: each checkpoint tops it up with what its requirements add,
+so a package is installed once, not once per checkpoint, and mypy's cache
+with it. npm's folder is shared where a checkpoint's lock file is main's.
+
+Two kinds of tests are left out, to keep CI within its time on two cores;
+`python -m tutorial verify --full` runs them too:
+
+- the book's own tests (tests/tutorial, tests/docs), the same files in
+  every checkpoint, which main's `make test` runs once;
+- LONG_TESTS, the long tests of the finished project (protocol conformance,
+  hostile input, slow clients, restarts of Redis and of workers, several
+  processes, the benchmarks' tests, the AsyncAPI viewer and the chat's
+  sidebar in a browser), each 10 to 110 seconds, together most of a late
+  checkpoint's time. Each runs at the checkpoint of the part that brings
+  it, and main's `make test` runs every one; the checkpoints after keep the
+  rest of their tests: their consumers, services and pages, in the process,
+  against a real server and in Chromium.
 """
 
 import os
@@ -25,6 +38,30 @@ from tutorial.checkpoints import TutorialError, book_at
 from tutorial.gitdb import Git
 
 PAGES = ("/", "/chat/", "/assistants/", "/system/")
+BOOK_TESTS = ("tests/tutorial", "tests/docs")
+LONG_TESTS = (
+    "tests/assistants/test_assistant_e2e.py",
+    "tests/bench",
+    "tests/chat/test_chat_sidebar_browser.py",
+    "tests/chat/test_presence_e2e.py",
+    "tests/chat/test_resume_e2e.py",
+    "tests/config/test_asyncapi_docs_browser.py",
+    "tests/config/test_conformance_e2e.py",
+    "tests/config/test_fuzz_e2e.py",
+    "tests/config/test_idle_browser.py",
+    "tests/config/test_logging_e2e.py",
+    "tests/config/test_production_e2e.py",
+    "tests/config/test_redis_restart_e2e.py",
+    "tests/config/test_scale_out_e2e.py",
+    "tests/config/test_shutdown_e2e.py",
+    "tests/config/test_slow_client_e2e.py",
+    "tests/core/test_lifespan_e2e.py",
+    "tests/core/test_pg_e2e.py",
+    "tests/core/test_serving_e2e.py",
+    "tests/scripts/test_run.py",
+    "tests/system/test_jobs_celery_e2e.py",
+    "tests/system/test_notifications_e2e.py",
+)
 
 
 def free_port() -> int:
@@ -70,7 +107,12 @@ def smoke_run(tree: Path, env: dict[str, str]) -> None:
                 server.wait()
 
 
-def verify(git: Git, source: str, only: list[str] | None = None) -> None:
+def long_tests_left_out(git: Git, before: str) -> list[str]:
+    """The LONG_TESTS that checkpoint `before` has already: they ran where they arrived."""
+    return [path for path in LONG_TESTS if git.text("ls-tree", before, path)]
+
+
+def verify(git: Git, source: str, only: list[str] | None = None, full: bool = False) -> None:
     built = build(git, source)
     book = book_at(git, git.text("rev-parse", f"{source}^{{tree}}"))
     last = book.last.branch
@@ -84,9 +126,7 @@ def verify(git: Git, source: str, only: list[str] | None = None) -> None:
     # The book's own tests are the same files in every checkpoint, and on main
     # (where `make test` runs them before this) they replay every page onto
     # every checkpoint already: here each checkpoint's tests are its code's.
-    env["PYTEST_ADDOPTS"] = " ".join(
-        [os.environ.get("PYTEST_ADDOPTS", ""), "--ignore=tests/tutorial", "--ignore=tests/docs"]
-    ).strip()
+    addopts = os.environ.get("PYTEST_ADDOPTS", "")
     lock = (git.root / "package-lock.json").read_bytes()
     timings: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
@@ -106,6 +146,20 @@ def verify(git: Git, source: str, only: list[str] | None = None) -> None:
                 modules = git.root / "node_modules"
                 if modules.is_dir() and (tree / "package-lock.json").read_bytes() == lock:
                     (tree / "node_modules").symlink_to(modules, target_is_directory=True)
+                left_out = list(BOOK_TESTS)
+                if not full and part.number > 0:
+                    long_before = long_tests_left_out(
+                        git, built[book.parts[part.number - 1].branch]
+                    )
+                    if long_before:
+                        print(
+                            f"==> {part.branch}: long tests run where they arrived, and on main: "
+                            f"leaving out {' '.join(long_before)}",
+                            flush=True,
+                        )
+                    left_out += long_before
+                ignores = [f"--ignore={path}" for path in left_out]
+                env["PYTEST_ADDOPTS"] = " ".join([addopts, *ignores]).strip()
                 try:
                     print(f"==> {part.branch} ({part.title}): make test", flush=True)
                     subprocess.run(["make", "test"], cwd=tree, env=env, check=True)

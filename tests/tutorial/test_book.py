@@ -18,6 +18,7 @@ from tutorial.book import Part
 from tutorial.checkpoints import derive, own_files, page_of, patch_of
 from tutorial.diagrams import DIAGRAMS, draw
 from tutorial.pages import Change, Command, NewFile, read_page
+from tutorial.verify import LONG_TESTS, long_tests_left_out
 
 SECTIONS = ["## What you will build", "## Steps", "## Run it", "## What just happened", "## Next"]
 reaches = pytest.mark.reaches  # the test needs this part (see conftest.py)
@@ -206,3 +207,13 @@ def test_the_book_is_the_same_in_every_checkpoint(tree: str) -> None:
         entries = GIT.entries(checkpoint)
         assert {p: e for p, e in entries.items() if BOOK.is_book(p)} == book_files, number
         assert own_files(BOOK, entries) == derived.files[number]
+
+
+def test_ci_runs_a_long_test_at_the_checkpoint_that_brings_it_and_not_after(tree: str) -> None:
+    trees = derive(GIT, tree).trees
+    for path in LONG_TESTS:
+        has_it = [number for number in sorted(trees) if GIT.text("ls-tree", trees[number], path)]
+        arrives = has_it[0]
+        assert arrives == 0 or path not in long_tests_left_out(GIT, trees[arrives - 1]), path
+        for later in has_it[1:]:
+            assert path in long_tests_left_out(GIT, trees[later - 1]), (path, later)

@@ -123,9 +123,6 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
     print(f"==> {last} is {source} itself; checking cp0..{book.parts[-2].branch}", flush=True)
     env = {**os.environ, "CI": os.environ.get("CI", "true")}
     env.pop("VIRTUAL_ENV", None)
-    # The book's own tests are the same files in every checkpoint, and on main
-    # (where `make test` runs them before this) they replay every page onto
-    # every checkpoint already: here each checkpoint's tests are its code's.
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     lock = (git.root / "package-lock.json").read_bytes()
     timings: list[tuple[str, float]] = []
@@ -146,6 +143,9 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
                 modules = git.root / "node_modules"
                 if modules.is_dir() and (tree / "package-lock.json").read_bytes() == lock:
                     (tree / "node_modules").symlink_to(modules, target_is_directory=True)
+                # The book's own tests are the same files in every checkpoint, and
+                # main's `make test` has replayed every page onto every checkpoint
+                # already: here each checkpoint's tests are its code's.
                 left_out = list(BOOK_TESTS)
                 if not full and part.number > 0:
                     long_before = long_tests_left_out(

@@ -1,25 +1,36 @@
 """
-Wire messages of the chat endpoint, ws/chat/{room_name}/.
+Wire messages of the chat endpoints.
 
-Client to server: `new_chat_message`, `load_history`, `typing`, `ping`.
+A connection to one room, ws/chat/{room_name}/:
+client to server: `new_chat_message`, `load_history`, `typing`, `ping`.
 Server to client: `chat_history` or the resumed messages on connect, then
 `new_chat_message` for each message posted by others, `message_accepted` for
 one's own, presence and typing events, `pong`, and chanx's `authentication`
 and `error` frames.
+
+A connection to all of a user's rooms, ws/chat/: `room_list` on connect;
+`subscribe` with a cursor ({room: last_seq}) and `unsubscribe`; each room's
+frames, both ways, are the ones above inside an `in_room` envelope that names
+the room; `unsubscribed`, `room_added` and `room_removed` as access changes.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from chanx.messages.base import BaseMessage
 from pydantic import ConfigDict, Field
 
+from chat.rooms import ROOM_NAME_MAX_LENGTH
 from core.messages import Strict
 
 MESSAGE_MAX_LENGTH = 2000
 NAME_MAX_LENGTH = 50
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 HISTORY_PAGE_MAX = 100
+SUBSCRIPTIONS_MAX = 100
+ROOM_NAME_PATTERN = rf"^[A-Za-z0-9_-]{{1,{ROOM_NAME_MAX_LENGTH}}}$"
+
+RoomName = Annotated[str, Field(pattern=ROOM_NAME_PATTERN)]
 
 
 # Client to server
@@ -195,3 +206,144 @@ class DirectMessageReceived(Strict, BaseMessage):
 
     action: Literal["direct_message"] = "direct_message"
     payload: DirectMessageNotice
+
+
+# The connection to all of a user's rooms, ws/chat/
+
+
+class RoomEntry(Strict):
+    """A room as the user sees it in their room list."""
+
+    name: str
+    kind: Literal["public", "private", "direct"]
+    title: str = Field(description="What to call it: a direct room by the other person's name.")
+    owner: str | None = None
+    members: list[str] = Field(default_factory=list, description="Empty for public rooms.")
+    last_seq: int = Field(description="The room's newest seq when this entry was sent.")
+
+
+class RoomListing(Strict):
+    rooms: list[RoomEntry]
+
+
+class RoomList(Strict, BaseMessage):
+    """
+    Sent on connect: the public rooms to browse (the busiest first), then
+    the user's private rooms and direct conversations.
+    """
+
+    action: Literal["room_list"] = "room_list"
+    payload: RoomListing
+
+
+class SubscribeRequest(Strict):
+    rooms: dict[RoomName, Annotated[int, Field(ge=0)] | None] = Field(
+        min_length=1,
+        max_length=SUBSCRIPTIONS_MAX,
+        description="The cursor: for each room, the last seq the client has, or null for "
+        "a fresh history page. Each room resumes as `?last_seq=` resumes one room.",
+    )
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=NAME_MAX_LENGTH,
+        description="A guest's display name in these rooms' presence; ignored for users.",
+    )
+
+
+class Subscribe(Strict, BaseMessage):
+    """
+    Follow rooms on this connection. Each room answers inside `in_room`
+    with the backlog and presence a connection to that room alone gets, or
+    with `unsubscribed` if it is closed to the user. Subscribing again to a
+    room starts it over from the given seq.
+    """
+
+    action: Literal["subscribe"] = "subscribe"
+    payload: SubscribeRequest
+
+
+class UnsubscribeRequest(Strict):
+    rooms: list[RoomName] = Field(min_length=1, max_length=SUBSCRIPTIONS_MAX)
+
+
+class Unsubscribe(Strict, BaseMessage):
+    """Stop following rooms; answered by `unsubscribed` for each."""
+
+    action: Literal["unsubscribe"] = "unsubscribe"
+    payload: UnsubscribeRequest
+
+
+RoomFrameIn = Annotated[NewChatMessage | LoadHistory | Typing, Field(discriminator="action")]
+
+
+class RoomRequest(Strict):
+    room: RoomName
+    frame: RoomFrameIn
+
+
+class ToRoom(Strict, BaseMessage):
+    """A frame of the one-room protocol, for a subscribed room."""
+
+    action: Literal["in_room"] = "in_room"
+    payload: RoomRequest
+
+
+RoomFrameOut = Annotated[
+    PostedChatMessage
+    | MessageAccepted
+    | ChatHistory
+    | ChatResumed
+    | ResyncRequired
+    | PresenceState
+    | PresenceJoined
+    | PresenceLeft
+    | UserTyping,
+    Field(discriminator="action"),
+]
+
+
+class RoomUpdate(Strict):
+    room: str
+    frame: RoomFrameOut
+
+
+class InRoom(Strict, BaseMessage):
+    """A frame of the one-room protocol, from a subscribed room."""
+
+    action: Literal["in_room"] = "in_room"
+    payload: RoomUpdate
+
+
+class Unsubscription(Strict):
+    room: str
+    reason: Literal["requested", "login_required", "forbidden", "removed"]
+    detail: str = ""
+
+
+class Unsubscribed(Strict, BaseMessage):
+    """
+    The connection no longer follows the room: the client asked, the room
+    is closed to the user (log in, or not a member), or they were removed.
+    """
+
+    action: Literal["unsubscribed"] = "unsubscribed"
+    payload: Unsubscription
+
+
+class RoomAdded(Strict, BaseMessage):
+    """The user became a member of a private room or direct conversation."""
+
+    action: Literal["room_added"] = "room_added"
+    payload: RoomEntry
+
+
+class RoomRemoval(Strict):
+    room: str
+
+
+class RoomRemoved(Strict, BaseMessage):
+    """The user is no longer a member of the room; it leaves their room list."""
+
+    action: Literal["room_removed"] = "room_removed"
+    payload: RoomRemoval

@@ -5,12 +5,14 @@ A room event carries its frame already encoded, so a broadcast to N
 clients is validated and serialised once, not once per recipient.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from chanx.messages.base import BaseMessage
 
+from chat import selectors
 from chat.messages import (
     ChatMessageView,
     DirectMessageNotice,
@@ -19,11 +21,14 @@ from chat.messages import (
     PresenceChange,
     PresenceJoined,
     PresenceLeft,
+    RoomAdded,
+    RoomRemoval,
+    RoomRemoved,
     UserTyping,
 )
-from chat.models import Message, StoredMessage
+from chat.models import Message, Room, StoredMessage
 from chat.participants import Participant
-from core.groups import chat_room_group, user_group
+from core.groups import chat_room_group, chat_user_group
 
 PREVIEW_LENGTH = 80
 
@@ -60,6 +65,7 @@ async def message_posted(message: StoredMessage, direct_recipients: tuple[int, .
         chat_room_group(message.room_name),
         {
             "type": "chat.message",
+            "room": message.room_name,
             "seq": message.seq,
             "client_id": message.client_id,
             "frame": message_frame(message),
@@ -77,7 +83,7 @@ async def message_posted(message: StoredMessage, direct_recipients: tuple[int, .
         )
         for member_id in direct_recipients:
             await layer.group_send(
-                user_group(member_id),
+                chat_user_group(member_id),
                 {"type": "chat.notice", "room": message.room_name, "frame": notice},
             )
 
@@ -86,7 +92,7 @@ async def room_event(room_name: str, frame: BaseMessage, *, sender: str | None =
     """An ephemeral frame for everyone in the room (but `sender`, a channel name)."""
     await _layer().group_send(
         chat_room_group(room_name),
-        {"type": "chat.event", "frame": encode(frame), "sender": sender},
+        {"type": "chat.event", "room": room_name, "frame": encode(frame), "sender": sender},
     )
 
 
@@ -103,7 +109,22 @@ async def presence_changed(
 
 
 def membership_revoked(room_name: str, user_id: int) -> None:
-    """Close the user's open connections to a room they were removed from."""
+    """
+    Close the user's open connections to a room they were removed from; a
+    connection to all their rooms drops it from their list.
+    """
+    frame = encode(RoomRemoved(payload=RoomRemoval(room=room_name)))
     async_to_sync(_layer().group_send)(
-        user_group(user_id), {"type": "chat.revoked", "room": room_name}
+        chat_user_group(user_id), {"type": "chat.revoked", "room": room_name, "frame": frame}
     )
+
+
+def membership_granted(room: Room, user_ids: Iterable[int]) -> None:
+    """Each user's connections to all their rooms list `room`, as that user sees it."""
+    members = {m.user_id: m.user for m in room.memberships.select_related("user")}
+    for user_id in user_ids:
+        entry = selectors.room_entry(room, members[user_id])
+        frame = encode(RoomAdded(payload=entry))
+        async_to_sync(_layer().group_send)(
+            chat_user_group(user_id), {"type": "chat.granted", "room": room.name, "frame": frame}
+        )

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Max, Min, QuerySet
 
 from chat.delivery import Resync, plan_resume
+from chat.messages import RoomEntry
 from chat.models import Membership, Message, Room
 from chat.rooms import is_direct_room_name
 
@@ -115,6 +116,28 @@ def room_title(room: Room, viewer: AbstractBaseUser) -> str:
     if len(others) == 1:
         return others[0]
     return " and ".join(others) or room.name
+
+
+def room_entry(room: Room, viewer: AbstractBaseUser | AnonymousUser) -> RoomEntry:
+    """`room` in `viewer`'s room list; members (prefetched) are listed for private rooms only."""
+    private = not room.is_public
+    return RoomEntry(
+        name=room.name,
+        kind=room.kind,  # type: ignore[arg-type]
+        title=room_title(room, viewer) if isinstance(viewer, AbstractBaseUser) else room.name,
+        owner=room.owner.get_username() if private and room.owner is not None else None,
+        members=sorted(m.user.get_username() for m in room.memberships.all()) if private else [],
+        last_seq=room.last_seq,
+    )
+
+
+def room_list(user: AbstractBaseUser | AnonymousUser, *, public_limit: int) -> list[RoomEntry]:
+    """The busiest `public_limit` public rooms, then the user's own rooms, newest first."""
+    public = Room.objects.filter(kind=Room.Kind.PUBLIC).order_by("-last_seq", "name")
+    listed = [room_entry(room, user) for room in public[:public_limit]]
+    if isinstance(user, AbstractBaseUser) and user.is_authenticated:
+        listed += [room_entry(room, user) for room in rooms_of(user)]
+    return listed
 
 
 @dataclass(frozen=True)

@@ -322,11 +322,17 @@ def create_private_room(*, owner: User, name: str, member_usernames: list[str]) 
         raise ChatError(f"The room name {name!r} is taken: a room called {taken.name!r} exists.")
     members = _users_named(member_usernames)
     room = Room.objects.create(name=name, kind=Room.Kind.PRIVATE, owner=owner)
+    everyone = {owner, *members}
     Membership.objects.bulk_create(
-        [Membership(room=room, user=user) for user in {owner, *members}],
-        ignore_conflicts=True,
+        [Membership(room=room, user=user) for user in everyone], ignore_conflicts=True
     )
+    _announce_members(room, [int(user.pk) for user in everyone])
     return room
+
+
+def _announce_members(room: Room, user_ids: list[int]) -> None:
+    """After the commit, the new members' connections list the room."""
+    transaction.on_commit(lambda: notifications.membership_granted(room, user_ids))
 
 
 def _owned_private_room(room_name: str, actor: User) -> Room:
@@ -342,7 +348,9 @@ def _owned_private_room(room_name: str, actor: User) -> Room:
 def add_member(*, room_name: str, actor: User, username: str) -> None:
     room = _owned_private_room(room_name, actor)
     (user,) = _users_named([username])
-    Membership.objects.get_or_create(room=room, user=user)
+    _, created = Membership.objects.get_or_create(room=room, user=user)
+    if created:
+        _announce_members(room, [int(user.pk)])
 
 
 @transaction.atomic
@@ -373,6 +381,7 @@ def direct_room(*, user: User, other_username: str) -> Room:
         room, created = Room.objects.get_or_create(name=name, defaults={"kind": Room.Kind.DIRECT})
         if created:
             Membership.objects.bulk_create([Membership(room=room, user=u) for u in (user, other)])
+            _announce_members(room, [int(user.pk), int(other.pk)])
             return room
     members = set(room.memberships.values_list("user_id", flat=True))
     if room.kind != Room.Kind.DIRECT or room.name != name or members != {user.pk, other.pk}:

@@ -21,6 +21,11 @@ def token_group(token_fingerprint: str) -> str:
     return f"token.{token_fingerprint}"
 
 
+def chat_user_group(user_id: int) -> str:
+    """Every chat connection of one signed-in user: what happens to them outside a room."""
+    return f"chat.user.{user_id}"
+
+
 def chat_room_group(room_name: str) -> str:
     """Everyone connected to chat room `room_name`."""
     return f"chat.room.{room_name}"

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from chat import services
 from chat.consumers import ChatConsumer
 from chat.models import Membership
-from tests.support.chat import chat_frame, next_action, next_frame
+from tests.support.chat import assert_nothing_pending, chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers, token_headers
 
 
@@ -102,3 +102,23 @@ class TestPrivateRooms(WebsocketTestCase):
         assert (await next_action(in_the_room, "new_chat_message"))["payload"]["message"] == "psst"
         notice = await next_action(elsewhere, "direct_message")
         assert notice["payload"] == {"room": room.name, "name": "owner", "preview": "psst"}
+
+    async def test_a_direct_message_leaves_the_recipients_sockets_of_other_apps_open(
+        self,
+    ) -> None:
+        room = await database_sync_to_async(services.direct_room)(
+            user=self.owner, other_username="member"
+        )
+        sender = await self.admitted(self.owner, room.name)
+        system = self.create_communicator(
+            ws_path="/ws/system/",
+            headers=await database_sync_to_async(session_headers)(self.member),
+        )
+        assert (await system.connect())[0]
+        await system.assert_authenticated_status_ok()
+        await next_action(system, "job_list")
+
+        await sender.send_json_to(chat_frame("psst", name=None))
+        await next_action(sender, "message_accepted")
+
+        await assert_nothing_pending(system)

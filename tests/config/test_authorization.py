@@ -5,6 +5,7 @@ staff. The actions come from the document, so a new one fails this test
 until its row of expected outcomes is written down here.
 """
 
+import json
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ ROLES = ("anonymous", "guest", "member", "non-member", "staff")
 # Where each endpoint is tried: an endpoint missing here fails the test.
 PLACES = {
     "chat": {"public room": "/ws/chat/lobby/", "private room": "/ws/chat/vault/"},
+    # One connection to all rooms: the room named after '#' is the one tried.
+    "rooms": {"public room": "/ws/chat/#lobby", "private room": "/ws/chat/#vault"},
     "assistant": {"": "/ws/assistants/"},
     "system": {"": "/ws/system/"},
     "echo": {"": "/ws/system/echo/"},
@@ -39,6 +42,12 @@ SAMPLES: dict[str, Any] = {
     "system_message": {"task_type": "analyze", "content": "some words"},
     "cancel_job": {"job_id": "00000000-0000-4000-8000-00000000000a"},  # the member's
     "broadcast_notification": {"message": "maintenance at noon"},
+    "subscribe": {"rooms": {"{room}": None}},
+    "unsubscribe": {"rooms": ["{room}"]},
+    "in_room": {
+        "room": "{room}",
+        "frame": {"action": "new_chat_message", "payload": {"message": "hi"}},
+    },
 }
 PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
 
@@ -49,6 +58,15 @@ def everyone(outcome: str) -> dict[str, str]:
 
 def private(outcome: str) -> dict[str, str]:
     return {**PRIVATE, "member": outcome}
+
+
+def members_only(outcome: str, *, others: str) -> dict[str, str]:
+    return {**everyone(others), "member": outcome}
+
+
+PRIVATE_SUBSCRIBE = {**everyone("unsubscribed:forbidden"), "member": "in_room:chat_history",
+                     "anonymous": "unsubscribed:login_required",
+                     "guest": "unsubscribed:login_required"}  # fmt: skip
 
 
 # (endpoint, place, action) -> role -> the first frame that answers it, "-" for
@@ -62,6 +80,14 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "private room", "load_history"): private("chat_history"),
     ("chat", "private room", "typing"): private("-"),
     ("chat", "private room", "ping"): private("pong"),
+    ("rooms", "public room", "subscribe"): everyone("in_room:chat_history"),
+    ("rooms", "public room", "in_room"): everyone("in_room:message_accepted"),
+    ("rooms", "public room", "unsubscribe"): everyone("unsubscribed:requested"),
+    ("rooms", "public room", "ping"): everyone("pong"),
+    ("rooms", "private room", "subscribe"): PRIVATE_SUBSCRIBE,
+    ("rooms", "private room", "in_room"): members_only("in_room:message_accepted", others="error"),
+    ("rooms", "private room", "unsubscribe"): everyone("unsubscribed:requested"),
+    ("rooms", "private room", "ping"): everyone("pong"),
     ("assistant", "", "assistant_message"): everyone("streaming_start"),
     ("assistant", "", "stop_streaming"): everyone("error"),
     ("assistant", "", "ping"): everyone("pong"),
@@ -72,7 +98,8 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
 }
 # The frame that ends each endpoint's greeting, and frames that arrive on their
 # own schedule rather than in answer to an action.
-GREETINGS = {"chat": "chat_history", "assistants": "conversation_state", "system": "job_list"}
+GREETINGS = {"chat": "chat_history", "rooms": "room_list", "assistants": "conversation_state",
+             "system": "job_list"}  # fmt: skip
 UNPROMPTED = {"presence_joined", "presence_left", "presence_state", "conversation_state",
               "job_progress"}  # fmt: skip
 
@@ -94,21 +121,29 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     }
 
 
-async def outcome(path: str, headers: list[tuple[bytes, bytes]], action: str) -> str:
-    """What answers `action` at `path` for a client with `headers`."""
+def sample(action: str, room: str) -> dict[str, Any]:
+    frame: dict[str, Any] = {"action": action}
+    if SAMPLES[action] is not None:
+        frame["payload"] = json.loads(json.dumps(SAMPLES[action]).replace("{room}", room))
+    return frame
+
+
+async def outcome(place: str, headers: list[tuple[bytes, bytes]], action: str) -> str:
+    """What answers `action` at `place` for a client with `headers`."""
+    path, _, room = place.partition("#")
     communicator = WebsocketCommunicator(application, path, headers=headers)
     await communicator.connect()
     authentication = await communicator.receive_json_from()
     if authentication["payload"]["status_code"] != 200:
         closed = await communicator.receive_output()
         return str(closed["code"])
-    greeting = GREETINGS[path.split("/")[2]]
-    while (await communicator.receive_json_from())["action"] != greeting:
+    greeting = "rooms" if room else path.split("/")[2]
+    while (await communicator.receive_json_from())["action"] != GREETINGS[greeting]:
         pass
-    frame: dict[str, Any] = {"action": action}
-    if SAMPLES[action] is not None:
-        frame["payload"] = SAMPLES[action]
-    await communicator.send_json_to(frame)
+    if action in ("in_room", "unsubscribe"):  # these act on a room followed, or refused
+        await communicator.send_json_to(sample("subscribe", room))
+        await first_answer(communicator, "subscribe")
+    await communicator.send_json_to(sample(action, room))
     answer = await first_answer(communicator, action)
     await communicator.disconnect()
     return answer
@@ -126,8 +161,17 @@ async def first_answer(communicator: WebsocketCommunicator, action: str) -> str:
         if frame["action"] == "complete":
             completed = True
         elif answers(frame, action):
-            return str(frame["action"])
+            return label(frame)
     return "-"
+
+
+def label(frame: dict[str, Any]) -> str:
+    """A frame's action; with what is inside an envelope, or why a room was unsubscribed."""
+    if frame["action"] == "in_room":
+        return f"in_room:{frame['payload']['frame']['action']}"
+    if frame["action"] == "unsubscribed":
+        return f"unsubscribed:{frame['payload']['reason']}"
+    return str(frame["action"])
 
 
 def answers(frame: dict[str, Any], action: str) -> bool:
@@ -137,6 +181,8 @@ def answers(frame: dict[str, Any], action: str) -> bool:
     connection (its `system_message` row) may end while a later one waits.
     """
     if frame["action"] in UNPROMPTED:
+        return False
+    if frame["action"] == "in_room" and frame["payload"]["frame"]["action"] in UNPROMPTED:
         return False
     if frame["action"] == "job_result":
         return action == "cancel_job" and frame["payload"]["job_id"] == SAMPLES[action]["job_id"]

@@ -11,7 +11,7 @@ from core.routing import CLOSE_UNKNOWN_ENDPOINT, UnknownPathGuard
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/chat/", "/ws/chat/lobby/extra/", "/other/"])
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/chats/", "/ws/chat/lobby/extra/", "/other/"])
 async def test_a_path_no_app_routes_is_accepted_then_closed_with_4404(path: str) -> None:
     communicator = WebsocketCommunicator(application, path)
 

@@ -1,0 +1,302 @@
+"""
+One room's numbered stream, delivered to one connection.
+
+A feed sends the backlog when it starts (the history page, or the messages
+missed since the client's `last_seq`), then every live message exactly
+once and in seq order, reading from the database whatever the channel
+layer failed to bring (see chat.delivery and chat.gaps). It also keeps the
+connection's presence in the room, posts the client's messages, pages
+through history and relays typing.
+
+A connection to one room (ws/chat/{room_name}/) has one feed; a connection
+to all of a user's rooms (ws/chat/) has one per room it subscribed to. A
+feed writes text frames through `send`, after `wrap`: the connection to
+all rooms wraps each frame in an envelope naming its room.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from chanx.messages.base import BaseMessage
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from chat import gaps, notifications, selectors, services
+from chat.delivery import DeliveryCursor
+from chat.messages import (
+    ChatHistory,
+    ChatMessageInput,
+    ChatResumed,
+    HistoryPage,
+    HistoryRequest,
+    MessageAcceptance,
+    MessageAccepted,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceSnapshot,
+    PresenceState,
+    ResumeSummary,
+    ResyncReason,
+    ResyncRequired,
+    UserTyping,
+)
+from chat.participants import Participant
+from chat.presence import heartbeats, presence_store, presence_ttl
+from core.layers import drops_when_full
+
+Send = Callable[[str], Awaitable[None]]
+
+
+def as_is(frame: str) -> str:
+    return frame
+
+
+def in_room(room_name: str) -> Callable[[str], str]:
+    """
+    Wraps an encoded frame of `room_name` in the `in_room` envelope
+    (chat.messages.RoomUpdate) by joining strings: a broadcast's frame is
+    encoded once for all its recipients, and each wraps it for the cost of
+    a copy.
+    """
+    head = '{"action":"in_room","payload":{"room":' + json.dumps(room_name) + ',"frame":'
+
+    def wrap(frame: str) -> str:
+        return head + frame + "}}"
+
+    return wrap
+
+
+class RoomFeed:
+    """The room `room_name` as one connection (`connection`, its channel name) sees it."""
+
+    gap_filler: asyncio.Task[None] | None = None
+    tail_check: asyncio.Task[None] | None = None
+    present = False  # registered in the room's presence, and kept so by heartbeats()
+    last_typing = float("-inf")
+
+    def __init__(
+        self,
+        room_name: str,
+        *,
+        connection: str,
+        participant: Participant,
+        send: Send,
+        wrap: Callable[[str], str] = as_is,
+    ) -> None:
+        self.room_name = room_name
+        self.connection = connection
+        self.participant = participant
+        self.send = send
+        self.wrap = wrap
+        self.cursor = DeliveryCursor()
+        self.delivering = asyncio.Lock()  # one batch of room messages on the wire at a time
+        # chanx handles each frame in a task of its own; a client's messages
+        # are stored one at a time, in the order it sent them.
+        self.storing = asyncio.Lock()
+
+    async def send_message(self, message: BaseMessage) -> None:
+        await self.send(self.wrap(notifications.encode(message)))
+
+    async def start(self, last_seq: int | None) -> None:
+        """
+        Send the backlog, then take part in the room. The connection has
+        joined the room's group already: whatever commits after the backlog
+        is read arrives live, and the cursor drops what both paths deliver.
+        """
+        async with self.delivering:  # live messages wait until the backlog is out
+            await self.send_backlog(last_seq)
+        if drops_when_full(get_channel_layer()) and settings.CHAT_TAIL_CHECK:
+            self.tail_check = asyncio.create_task(self.check_tails())
+        await self.enter_presence()
+
+    def halt(self) -> None:
+        """Stop gap fills and tail checks; presence stays as it is."""
+        for task in (self.gap_filler, self.tail_check):
+            if task is not None:
+                task.cancel()
+
+    async def stop(self) -> None:
+        """Stop gap fills and leave presence: the connection closed or unsubscribed."""
+        self.halt()
+        if self.present:
+            self.present = False
+            gone = await heartbeats().leave(self.room_name, self.connection)
+            if gone is not None:
+                await self.announce(PresenceLeft, gone)
+
+    async def send_backlog(self, last_seq: int | None) -> None:
+        backlog = await database_sync_to_async(selectors.backlog)(
+            self.room_name,
+            last_seq,
+            resume_limit=settings.CHAT_RESUME_LIMIT,
+            page_size=settings.CHAT_HISTORY_PAGE,
+        )
+        if backlog.replay:
+            for message in backlog.messages:
+                await self.send(self.wrap(notifications.message_frame(message)))
+            self.cursor.last_seq = max([m.seq for m in backlog.messages], default=last_seq or 0)
+            summary = ResumeSummary(replayed=len(backlog.messages), last_seq=backlog.newest)
+            await self.send_message(ChatResumed(payload=summary))
+            return
+        if backlog.resync is not None:
+            reason = ResyncReason(reason=backlog.resync, last_seq=backlog.newest)
+            await self.send_message(ResyncRequired(payload=reason))
+        self.cursor.last_seq = max([m.seq for m in backlog.messages], default=0)
+        views = [notifications.message_view(m) for m in backlog.messages]
+        await self.send_message(
+            ChatHistory(payload=HistoryPage(messages=views, has_more=backlog.has_more))
+        )
+
+    # Presence and typing
+
+    async def enter_presence(self) -> None:
+        store = presence_store()
+        now = time.time()
+        for gone in await store.sweep(self.room_name, now):
+            # Others' expired connections, found by this sweep: everyone hears of them.
+            await self.announce(PresenceLeft, gone, to_self=True)
+        if await store.enter(
+            self.room_name, self.connection, self.participant, now + presence_ttl()
+        ):
+            await self.announce(PresenceJoined, self.participant)
+        everyone = await store.participants(self.room_name)
+        await self.send_message(
+            PresenceState(payload=PresenceSnapshot(participants=[p.as_payload() for p in everyone]))  # type: ignore[misc]
+        )
+        heartbeats().add(self.room_name, self.connection, self.participant)
+        self.present = True
+
+    async def announce(
+        self,
+        kind: type[PresenceJoined | PresenceLeft | UserTyping],
+        who: Participant,
+        *,
+        to_self: bool = False,
+    ) -> None:
+        """Tell the room about `who`; this connection's own client only if `to_self`."""
+        sender = None if to_self else self.connection
+        await notifications.presence_changed(self.room_name, kind, who, sender=sender)
+
+    async def typing(self) -> None:
+        """Relay that the participant is typing, at most once per CHAT_TYPING_INTERVAL."""
+        now = time.monotonic()
+        if now - self.last_typing < settings.CHAT_TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        await self.announce(UserTyping, self.participant)
+
+    # The client's requests
+
+    async def post(
+        self, message: ChatMessageInput, *, user: AbstractBaseUser | AnonymousUser, client_id: str
+    ) -> MessageAccepted:
+        """
+        Store the client's message, then broadcast it. Raises
+        services.NotAllowed if the user may not post here (any more).
+        """
+        author = self.participant
+        if author.guest and message.name:
+            author = Participant(key=author.key, name=message.name, guest=True)
+        self.cursor.own_client_ids.add(client_id)
+        async with self.storing:
+            posted = await services.post(
+                room_name=self.room_name,
+                author=author,
+                user=user,
+                body=message.message,
+                client_id=client_id,
+            )
+        # A resend is broadcast again too: receivers drop seqs they already have,
+        # and this way a broadcast lost before a crash still goes out.
+        await notifications.message_posted(posted.message, posted.direct_recipients)
+        stored = posted.message
+        return MessageAccepted(
+            payload=MessageAcceptance(
+                client_id=client_id,
+                seq=stored.seq,
+                sent_at=stored.created_at,
+                duplicate=not posted.created,
+            )
+        )
+
+    async def history(
+        self, request: HistoryRequest, *, user: AbstractBaseUser | AnonymousUser
+    ) -> ChatHistory:
+        """A page of older messages; raises services.NotAllowed for a non-member."""
+        access = await database_sync_to_async(selectors.room_access)(self.room_name, user)
+        if not access.allowed:
+            raise services.NotAllowed("You are not a member of this room.")
+        page, has_more = await database_sync_to_async(selectors.messages_before)(
+            self.room_name, request.before_seq, limit=request.limit
+        )
+        views = [notifications.message_view(m) for m in page]
+        return ChatHistory(payload=HistoryPage(messages=views, has_more=has_more))
+
+    # Room events, from the channel layer (see chat.notifications)
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """A message was stored in this room: deliver it in seq order, once."""
+        async with self.delivering:
+            for frame in self.frames_of(event):
+                await self.send(frame)
+
+    def frames_of(self, event: dict[str, Any]) -> list[str]:
+        """
+        The frames a room message lets this connection send now, in seq
+        order; if it waits behind a gap, the gap's fill is under way.
+        """
+        frames = self.cursor.offer(event["seq"], event["client_id"], event["frame"])
+        if self.cursor.gap() is not None and self.gap_filler is None:
+            self.gap_filler = asyncio.create_task(self.fill_gaps())
+        return [self.wrap(frame) for frame in frames]
+
+    def event_frame(self, event: dict[str, Any]) -> str | None:
+        """Presence or typing in this room, unless this connection caused it."""
+        if event["sender"] == self.connection:
+            return None
+        return self.wrap(event["frame"])
+
+    async def fill_gaps(self) -> None:
+        """
+        Give a broadcast that was overtaken CHAT_GAP_WAIT seconds to arrive,
+        then read whatever is still missing from the database.
+        """
+        try:
+            while self.cursor.gap() is not None:
+                await asyncio.sleep(settings.CHAT_GAP_WAIT)
+                if (gap := self.cursor.gap()) is None:
+                    break
+                await self.deliver_stored(*gap)
+        finally:
+            self.gap_filler = None
+
+    async def deliver_stored(self, after: int, upto: int) -> None:
+        """Deliver the room's stored messages after `after`, up to `upto`, through the cursor."""
+        found = await gaps.missing(self.room_name, after, upto)
+        async with self.delivering:
+            for frame in self.cursor.fill(found, upto):
+                await self.send(self.wrap(frame))
+
+    async def check_tails(self) -> None:
+        """
+        On a layer that drops what overflows a channel (see
+        core.layers.drops_when_full), the last messages of a burst can be
+        lost with nothing after them to reveal the gap. Once the room has
+        moved and then been quiet for CHAT_TAIL_CHECK seconds, the room's
+        newest seq is read (once per process) and whatever is missing filled.
+        """
+        checked = self.cursor.last_seq
+        while True:
+            before = self.cursor.last_seq
+            await asyncio.sleep(settings.CHAT_TAIL_CHECK)
+            quiet, moved = self.cursor.last_seq == before, before != checked
+            if quiet and moved:
+                checked = self.cursor.last_seq
+                newest = await gaps.newest(self.room_name)
+                if newest > self.cursor.last_seq and not self.cursor.held:
+                    await self.deliver_stored(self.cursor.last_seq, newest)

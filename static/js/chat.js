@@ -1,13 +1,13 @@
 // The /chat/ page: rooms, history, presence, typing, private rooms and direct messages.
 // Text from users is always inserted with textContent, never as HTML.
 //
-// The signed-in sidebar shows the rooms as the server last described them
-// (GET /api/chat/rooms/), asked again after every change made here and whenever
-// a room is (re)joined or someone writes directly, so rooms others add you to
-// appear too. A direct room is always shown by its `title`, the other person's
-// name, never by its internal name (dm-<id>-<id>).
+// The page holds one connection (ChatConnection) and follows the room it
+// shows over it. The sidebar lists rooms as that connection reports them: the
+// public rooms and your own on every (re)connect, then each room you are added
+// to or removed from as it happens. A direct room is always shown by its
+// `title`, the other person's name, never by its internal name (dm-<id>-<id>).
 
-import { RoomConnection } from "./chat/room-connection.js";
+import { ChatConnection } from "./chat/connection.js";
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const TYPING_SHOWN_MS = 3000;
@@ -32,6 +32,7 @@ const el = {
   onlineCount: $("online-count"),
   notices: $("notices"),
   heading: $("room-heading"),
+  publicRooms: $("public-rooms"),
   // Only when signed in:
   feedback: $("room-feedback"),
   myRooms: $("my-rooms"),
@@ -44,12 +45,13 @@ const username = el.page.dataset.username || "";
 const PAGE_TITLE = document.title;
 const ROOM_PLACEHOLDER = el.room.placeholder;
 
-// Your private and direct rooms, by name, as the API describes them to you.
+// Your private and direct rooms, by name, as the server describes them to you.
 const rooms = new Map(
   JSON.parse($("my-rooms-data")?.textContent ?? "[]").map((room) => [room.name, room]),
 );
+let publicRooms = []; // to browse, the busiest first
 
-let connection = null;
+let connection = null; // the room shown, followed over `chat`
 let oldestSeq = null;
 const shown = new Map(); // client_id -> <li>, so no message is ever shown twice
 const online = new Map(); // participant key -> participant
@@ -246,9 +248,14 @@ function setStatus(state, detail = "") {
   el.messageInput.disabled = !joined;
   el.send.disabled = !joined;
   if (state === "failed") showJoined(false);
+  if (state === "open") listPublic(connection.room);
   renderRoom();
-  // A room (re)joined, or a door closed: what you may enter may have changed.
-  if (state === "open" || state === "failed") refreshRooms();
+}
+
+// A public room opened here, new since the room list came, is listed too.
+function listPublic(room) {
+  const known = rooms.has(room) || publicRooms.some((listed) => listed.name === room);
+  if (!known) publicRooms = [...publicRooms, { name: room, kind: "public", title: room }];
 }
 
 function showJoined(joined) {
@@ -271,27 +278,23 @@ function join(room) {
   el.room.value = rooms.get(room)?.kind === "direct" ? "" : room;
   history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
   showJoined(true);
-  connection = new RoomConnection(room, {
-    guestName: el.name?.value.trim() ?? "",
-    on: {
-      state: setStatus,
-      history: showHistory,
-      message: (message) => {
-        typingEndedBy(message);
-        show(message);
-      },
-      own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
-      reset: clearMessages,
-      presence: updatePresence,
-      typing: showTyping,
-      notice: (notice) => directNotice(notice),
-      error: (detail) => {
-        lastError = detail;
-        systemLine(detail, "error");
-      },
+  chat.guestName = el.name?.value.trim() ?? "";
+  connection = chat.follow(room, {
+    state: setStatus,
+    history: showHistory,
+    message: (message) => {
+      typingEndedBy(message);
+      show(message);
+    },
+    own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
+    reset: clearMessages,
+    presence: updatePresence,
+    typing: showTyping,
+    error: (detail) => {
+      lastError = detail;
+      systemLine(detail, "error");
     },
   });
-  connection.open();
 }
 
 function leave() {
@@ -310,7 +313,6 @@ function noticesAbout(room) {
 }
 
 function directNotice({ room, name, preview }) {
-  refreshRooms(); // the conversation may be new to this page
   if (room === joinedRoom()) return; // its messages are on screen already
   for (const older of noticesAbout(room)) older.remove();
   const line = document.createElement("p");
@@ -444,36 +446,45 @@ function renderList(list, listed) {
 
 function renderRooms() {
   const all = [...rooms.values()];
+  renderList(el.publicRooms, publicRooms);
   renderList(el.myRooms, all.filter((room) => room.kind !== "direct"));
   renderList(el.directRooms, all.filter((room) => room.kind === "direct"));
 }
 
-let roomsAsked = 0; // answers to older asks than the newest are stale
-
-async function refreshRooms() {
-  if (!username) return;
-  const ask = ++roomsAsked;
-  let listed;
-  try {
-    const response = await fetch("/api/chat/rooms/", { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    listed = await response.json();
-  } catch {
-    return; // offline: the next change or reconnect asks again
-  }
-  if (ask !== roomsAsked || !Array.isArray(listed)) return;
+// The whole list, sent on every (re)connect: what changed meanwhile is in it.
+function listRooms(listed) {
+  publicRooms = listed.filter((room) => room.kind === "public");
   rooms.clear();
-  for (const room of listed) rooms.set(room.name, room);
+  for (const room of listed) if (room.kind !== "public") rooms.set(room.name, room);
   renderRoom();
 }
 
-// Rooms others added you to while this tab was in the background, or the page in history.
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") refreshRooms();
+// A room you were just added to comes first, as the server's list has the newest first.
+function addRoom(room) {
+  const others = [...rooms.values()].filter((known) => known.name !== room.name);
+  rooms.clear();
+  for (const known of [room, ...others]) rooms.set(known.name, known);
+  renderRoom();
+}
+
+function removeRoom(name) {
+  rooms.delete(name);
+  renderRoom();
+}
+
+const chat = new ChatConnection({
+  on: {
+    rooms: listRooms,
+    added: addRoom,
+    removed: removeRoom,
+    notice: directNotice,
+    error: (detail) => {
+      lastError = detail; // why the connection ends, if it then does
+      systemLine(detail, "error");
+    },
+  },
 });
-window.addEventListener("pageshow", (event) => {
-  if (event.persisted) refreshRooms();
-});
+chat.open();
 
 // Private rooms and direct messages go through the HTTP API.
 
@@ -516,13 +527,10 @@ function onSubmit(id, handler) {
   });
 }
 
-// A room just made or opened is listed at once, first; the server's list follows.
+// A room just made or opened is listed at once, first; the server's word on it follows.
 function joinNew(room) {
-  const others = [...rooms.values()].filter((known) => known.name !== room.name);
-  rooms.clear();
-  for (const known of [room, ...others]) rooms.set(known.name, known);
+  addRoom(room);
   join(room.name);
-  refreshRooms();
 }
 
 onSubmit("new-room-form", async (form) => {
@@ -542,7 +550,6 @@ onSubmit("invite-form", async (form) => {
   await api(`/api/chat/rooms/${encodeURIComponent(room)}/members/`, { username: usernameToInvite });
   form.reset();
   feedback(`Invited ${usernameToInvite}.`);
-  refreshRooms();
 });
 
 onSubmit("direct-form", async (form) => {

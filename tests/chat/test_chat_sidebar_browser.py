@@ -189,7 +189,7 @@ async def test_a_direct_conversation_goes_by_the_other_persons_name_for_both(
 
 
 @pytest.mark.parametrize("width", PAGE_WIDTHS)
-async def test_rooms_others_add_you_to_appear_when_you_join_a_room_or_reconnect(
+async def test_rooms_others_add_you_to_appear_at_once_or_when_you_reconnect(
     dev_server: ServerProcess, offline_page_factory: NewPage, width: int
 ) -> None:
     async with (
@@ -198,10 +198,10 @@ async def test_rooms_others_add_you_to_appear_when_you_join_a_room_or_reconnect(
     ):
         network = FlakyNetwork()
         await ben.route_web_socket("**/ws/chat/**", network.route)
-        await join(ben, f"ad-lobby-{width}")
+        await ben.reload()  # its one connection now goes through `network`
+        await join(ben, f"ad-hall-{width}")
         await create_room(ann, f"ad-first-{width}", members=f"ad-ben-{width}")
 
-        await join(ben, f"ad-hall-{width}")
         await expect(ben.locator("#my-rooms a")).to_have_text([f"ad-first-{width}"])
 
         await network.drop()
@@ -267,12 +267,20 @@ async def test_a_room_list_that_has_not_changed_keeps_the_links_you_are_clicking
     dev_server: ServerProcess, offline_page_factory: NewPage, width: int
 ) -> None:
     async with person(offline_page_factory, dev_server, f"kl-ann-{width}", width) as ann:
+        network = FlakyNetwork()
+        await ann.route_web_socket("**/ws/chat/**", network.route)
+        await ann.reload()
         await create_room(ann, f"kl-room-{width}")
+        await expect(ann.locator("#status")).to_have_attribute("data-state", "open")
         link = await ann.locator("#my-rooms a").element_handle()
 
-        # The page asks the server for your rooms again, and draws them again.
-        async with ann.expect_response("**/api/chat/rooms/"):
-            await ann.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        # A reconnect brings the whole room list again (before the room it
+        # shows is back), and the page draws it again.
+        await network.drop()
+        await expect(ann.locator("#status")).to_have_attribute("data-state", "reconnecting")
+        network.online = True
+        await expect(ann.locator("#status")).to_have_attribute("data-state", "open", timeout=20_000)
+        assert network.received.count("room_list") == 2
         await expect(ann.locator("#my-rooms a")).to_have_text([f"kl-room-{width}"])
 
         assert await link.evaluate("link => link.isConnected")

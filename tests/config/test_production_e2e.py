@@ -75,7 +75,7 @@ def test_static_files_are_served_by_the_asgi_server_itself(
         script = re.search(rb'src="(/static/js/chat\.[0-9a-f]+\.js)"', page)
         assert script is not None, "chat.js is referenced by its hashed name"
         status, content_type, body = fetch(f"{running.http_url}{script.group(1).decode()}")
-        module = re.search(rb'from "\./(chat/room-connection\.[0-9a-f]+\.js)"', body)
+        module = re.search(rb'from "\./(chat/connection\.[0-9a-f]+\.js)"', body)
         assert module is not None, "imports between modules use hashed names too"
         _, _, imported = fetch(f"{running.http_url}/static/js/{module.group(1).decode()}")
         viewer_status, _, _ = fetch(f"{running.http_url}/static/vendor/asyncapi/index.js")

@@ -16,7 +16,14 @@ from websockets.asyncio.client import connect
 
 from tests.support.balancer import Balancer, running_balancer
 from tests.support.client import receive_action, receive_json, send_json
-from tests.support.rooms import QUIET, joined, messages_until_resumed, send_many
+from tests.support.rooms import (
+    QUIET,
+    following,
+    joined,
+    messages_until_resumed,
+    receive_in_room,
+    send_many,
+)
 from tests.support.servers import (
     ServerProcess,
     manage,
@@ -116,6 +123,41 @@ async def test_the_balancer_shares_the_rooms_out_among_the_processes(
 
     assert sum(held) == 24
     assert min(held) > 0
+
+
+async def test_the_balancer_spreads_connections_to_all_rooms_over_the_processes(
+    deployment: Deployment, balancer: Balancer
+) -> None:
+    balancer.wait_until_idle(deployment.servers)
+    async with AsyncExitStack() as stack:
+        for n in range(8):
+            ws = await stack.enter_async_context(following(balancer.server, {f"spread-{n}": None}))
+            await receive_in_room(ws, "chat_history")
+        held = [balancer.connections_to(server) for server in deployment.servers]
+
+    assert held == [4, 4]
+
+
+async def test_one_connection_follows_rooms_whose_posts_go_through_the_other_process(
+    deployment: Deployment,
+) -> None:
+    rooms = {"far-a": None, "far-b": None}
+    async with following(deployment.first, rooms) as follower:
+        for _ in rooms:
+            await receive_in_room(follower, "chat_history")
+        for room in rooms:
+            async with joined(deployment.second, room) as poster:
+                await receive_action(poster, "chat_history")
+                await send_many(poster, 2)
+
+        heard = [await receive_in_room(follower, "new_chat_message") for _ in range(4)]
+
+    assert [(room, payload["seq"]) for room, payload in heard] == [
+        ("far-a", 1),
+        ("far-a", 2),
+        ("far-b", 1),
+        ("far-b", 2),
+    ]
 
 
 async def test_chat_and_presence_reach_the_clients_of_the_other_process(

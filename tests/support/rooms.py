@@ -1,6 +1,6 @@
 """Chat clients over real WebSocket connections to a real server process."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +25,29 @@ async def joined(
     async with connect(f"{server.ws_url}/ws/chat/{room}/{query}", **options) as ws:
         assert (await receive_action(ws, "authentication"))["payload"]["status_code"] == 200
         yield ws
+
+
+@asynccontextmanager
+async def following(
+    server: ServerProcess, rooms: Mapping[str, int | None], **options: Any
+) -> AsyncIterator[ClientConnection]:
+    """Connected to ws/chat/, past the room list, subscribed to `rooms` with that cursor."""
+    async with connect(f"{server.ws_url}/ws/chat/", **options) as ws:
+        assert (await receive_action(ws, "authentication"))["payload"]["status_code"] == 200
+        await receive_action(ws, "room_list")
+        await send_json(ws, {"action": "subscribe", "payload": {"rooms": dict(rooms)}})
+        yield ws
+
+
+async def receive_in_room(ws: ClientConnection, action: str) -> tuple[str, dict[str, Any]]:
+    """The next room frame past presence and typing, which must be `action`: (room, payload)."""
+    while True:
+        frame = await receive_json(ws)
+        assert frame["action"] == "in_room", frame
+        inner = frame["payload"]["frame"]
+        if inner["action"] not in QUIET:
+            assert inner["action"] == action, frame
+            return frame["payload"]["room"], inner["payload"]
 
 
 async def send_many(ws: ClientConnection, count: int, *, start: int = 0) -> list[int]:

@@ -10,6 +10,7 @@ from /proc for the server's process tree).
 
     python -m bench.fanout                              # starts its own uvicorn
     python -m bench.fanout --url ws://127.0.0.1:8000 --pid 1234 --rooms 10 --clients 10
+    python -m bench.fanout --one-connection     # clients on ws/chat/, subscribed to their room
 """
 
 import argparse
@@ -34,10 +35,15 @@ from websockets.uri import parse_uri
 
 QUIET_FOR = 5.0  # seconds without a delivery after which the rest count as lost
 CLOSE_TIMEOUT = 10.0
-# A delivery is a `new_chat_message` frame whose payload's "message" is the
-# text a client of the load sent (no quotes in it): found without decoding
-# the JSON, which cost the load client as much as parsing the frame did.
-DELIVERY = re.compile(rb'{"action": ?"new_chat_message".*?"message": ?"([^"]*)"', re.DOTALL)
+# A delivery is a `new_chat_message` frame (inside an `in_room` envelope on
+# ws/chat/) whose payload's "message" is the text a client of the load sent
+# (no quotes in it): found without decoding the JSON, which cost the load
+# client as much as parsing the frame did.
+DELIVERY = re.compile(
+    rb'(?:{"action":"in_room","payload":{"room":"[^"]*","frame":)?'
+    rb'{"action": ?"new_chat_message".*?"message": ?"([^"]*)"',
+    re.DOTALL,
+)
 FINAL_TEXT_FRAME = 0x81  # FIN, opcode 1: every text frame a server sends here
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -50,6 +56,8 @@ class Load:
     messages: int = 20  # per client
     rate: float = 2.0  # messages per second per client
     idle: int = 0  # connections besides, each alone in a room, that only listen
+    # Each client on ws/chat/, subscribed to its room, instead of on ws/chat/{room}/.
+    one_connection: bool = False
 
     def __str__(self) -> str:
         idle = f" +{self.idle} idle" if self.idle else ""
@@ -135,8 +143,9 @@ class Client(asyncio.Protocol):
     the rest of a delivery's counting.
     """
 
-    def __init__(self, name: str, room: str, tally: Tally) -> None:
+    def __init__(self, name: str, room: str, tally: Tally, *, one_connection: bool = False) -> None:
         self.name, self.room, self.tally = name, room, tally
+        self.one_connection = one_connection
         self.seen: set[str] = set()  # the message texts this client received
         self.joined = asyncio.get_running_loop().create_future()
         self.closed = asyncio.get_running_loop().create_future()
@@ -146,7 +155,8 @@ class Client(asyncio.Protocol):
 
     async def join(self, url: str) -> None:
         """Connect, and return once the room's history arrived."""
-        uri = parse_uri(f"{url}/ws/chat/{self.room}/")
+        path = "/ws/chat/" if self.one_connection else f"/ws/chat/{self.room}/"
+        uri = parse_uri(f"{url}{path}")
         self.protocol = ClientProtocol(uri, max_size=None)
         self.protocol.send_request(self.protocol.connect())
         loop = asyncio.get_running_loop()
@@ -214,11 +224,19 @@ class Client(asyncio.Protocol):
         tally.last_delivery = now
 
     def received(self, frame: dict[str, Any]) -> None:
-        """A frame decoded in full: a delivery the pattern missed, or the history (joined)."""
+        """
+        A frame decoded in full: a delivery the pattern missed, the history
+        (joined), or on ws/chat/ the room list (time to subscribe).
+        """
+        if frame["action"] == "in_room":
+            frame = frame["payload"]["frame"]
         if frame["action"] == "new_chat_message":
             self.delivered(frame["payload"]["message"])
         elif frame["action"] == "chat_history" and not self.joined.done():
             self.joined.set_result(None)
+        elif frame["action"] == "room_list":
+            subscribe = {"action": "subscribe", "payload": {"rooms": {self.room: None}}}
+            self.protocol.send_text(json.dumps(subscribe).encode())
 
     def eof_received(self) -> None:
         self.protocol.receive_eof()
@@ -246,7 +264,10 @@ class Client(asyncio.Protocol):
             await asyncio.sleep(max(0.0, start + number * interval - time.perf_counter()))
             text = f"{self.name} {number} {time.perf_counter():.6f}"
             payload = {"message": text, "name": "bench", "client_id": f"{self.name}-{number}"}
-            frame = json.dumps({"action": "new_chat_message", "payload": payload})
+            message: dict[str, Any] = {"action": "new_chat_message", "payload": payload}
+            if self.one_connection:
+                message = {"action": "in_room", "payload": {"room": self.room, "frame": message}}
+            frame = json.dumps(message)
             self.protocol.send_text(frame.encode())
             self.flush()
 
@@ -282,7 +303,10 @@ async def measure(
     clients = []
     for room in range(load.rooms):
         for n in range(load.clients):
-            clients.append(Client(f"c{room}-{n}", f"bench-{run}-{room}", tally))
+            client = Client(
+                f"c{room}-{n}", f"bench-{run}-{room}", tally, one_connection=load.one_connection
+            )
+            clients.append(client)
             everyone.append((clients[-1], urls[(room if by_room else len(clients)) % len(urls)]))
     for batch in range(0, len(everyone), 50):  # not a thundering herd of handshakes
         await asyncio.gather(*(client.join(url) for client, url in everyone[batch : batch + 50]))
@@ -339,12 +363,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--rate", type=float, default=2.0, help="messages/s per client")
     parser.add_argument("--idle", type=int, default=0, help="listening connections besides")
+    parser.add_argument(
+        "--one-connection", action="store_true", help="clients on ws/chat/, subscribed to a room"
+    )
     args = parser.parse_args()
-    load = Load(args.rooms, args.clients, args.messages, args.rate, args.idle)
+    load = Load(args.rooms, args.clients, args.messages, args.rate, args.idle, args.one_connection)
     if args.url:
         report = run([args.url], load, [args.pid] if args.pid else [])
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
         from tests.support.servers import manage, running_server, server_env
 
         with tempfile.TemporaryDirectory() as workdir:

@@ -80,6 +80,8 @@ class Target:
     # on one of them (a balancer routing by path), instead of one server
     # whose worker processes take connections from a shared socket.
     by_room: bool = False
+    # Each client on ws/chat/, subscribed to its room, instead of on ws/chat/{room}/.
+    one_connection: bool = False
 
     def __str__(self) -> str:
         routed = ", by room" if self.by_room else ""
@@ -96,8 +98,11 @@ class Result:
 # Channels' documentation sets it up; our chat runs on the layer it ships with.
 FLOOR = Target("bare Channels", BARE_CHANNELS, "uvicorn", layer="lists")
 STARLETTE_PEER = Target("Starlette", STARLETTE, "uvicorn")  # what the chat must stay within 3x of
+PER_ROOM = Target("chat", CHAT, "uvicorn")
+ONE_CONNECTION = Target("chat on ws/chat/", CHAT, "uvicorn", one_connection=True)
 FIXED = [
-    Target("chat", CHAT, "uvicorn"),
+    PER_ROOM,
+    ONE_CONNECTION,
     FLOOR,
     Target("bare Channels", BARE_CHANNELS, "uvicorn"),
     STARLETTE_PEER,
@@ -163,7 +168,8 @@ def run(target: Target, load: Load, database_url: str, redis_url: str) -> Fanout
             [server.ws_url for server in servers],
             [server.process.pid for server in servers],
         )
-        return fanout.run(urls, load, pids, by_room=target.by_room)
+        offered = replace(load, one_connection=target.one_connection)
+        return replace(fanout.run(urls, offered, pids, by_room=target.by_room), load=load)
 
 
 def others(database_url: str, redis_url: str, export_messages: int) -> list[str]:
@@ -203,6 +209,22 @@ def table(results: list[Result]) -> list[str]:
     return lines
 
 
+def one_connection_ratios(results: list[Result]) -> list[str]:
+    """CPU per delivery on ws/chat/ against one connection per room, at each load both ran."""
+    per_room = {
+        r.report.load: r.report.cpu_us_per_delivery for r in results if r.target == PER_ROOM
+    }
+    lines = []
+    for result in results:
+        cpu, load = result.report.cpu_us_per_delivery, result.report.load
+        if result.target == ONE_CONNECTION and cpu is not None and (base := per_room.get(load)):
+            lines.append(
+                f"one connection for all rooms (ws/chat/) vs one per room, {load}:"
+                f" CPU per delivery {cpu / base:.2f}x"
+            )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -231,6 +253,7 @@ def main() -> None:
         also = others(database_url, redis_url, 10_000 if args.quick else 100_000)
     print()
     print("\n".join(table(results)))
+    print("\n".join(one_connection_ratios(results)))
     print()
     print("\n".join(also))
     RESULTS.mkdir(exist_ok=True)

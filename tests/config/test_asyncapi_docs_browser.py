@@ -89,12 +89,16 @@ async def test_the_docs_page_does_not_widen_past_the_window_even_fully_expanded(
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
 
     expand = page.locator("#asyncapi").get_by_role("button", name="Expand all", exact=True)
-    for _ in range(20):  # each pass opens schemas that may hold more to expand
+    for _ in range(50):  # each pass opens schemas that may hold more to expand
         if not await expand.count():
             break
+        # Click every "Expand all", then wait for the frame that draws what they opened.
         await page.evaluate(
-            """() => document.querySelectorAll("#asyncapi button").forEach(
-                button => button.textContent.trim() === "Expand all" && button.click())"""
+            """() => new Promise(drawn => {
+                document.querySelectorAll("#asyncapi button").forEach(
+                    button => button.textContent.trim() === "Expand all" && button.click());
+                requestAnimationFrame(() => requestAnimationFrame(drawn));
+            })"""
         )
     await expect(expand).to_have_count(0)
 

@@ -37,7 +37,7 @@ async def test_open_pages_keep_their_sockets_through_idle_timeouts_that_close_si
     with running_server(env, tmp_path) as server:
         pages = []
         for path, endpoint in (
-            ("/chat/", "/ws/chat/quiet/"), ("/assistants/", "/ws/assistants/"),
+            ("/chat/", "/ws/chat/"), ("/assistants/", "/ws/assistants/"),
             ("/system/", "/ws/system/"),
         ):  # fmt: skip
             page = await offline_page_factory()

@@ -4,7 +4,6 @@ import asyncio
 import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
@@ -27,7 +26,7 @@ from tests.support.chat import (
     next_frame,
 )
 from tests.support.credentials import session_headers, token_headers
-from tests.support.services import redis_test_layer, require_redis
+from tests.support.layers import OnRedisLayer
 
 GUEST = Participant(key="guest:seed", name="Seeder", guest=True)
 
@@ -348,24 +347,7 @@ class TestChatConsumerOnInMemoryLayer(ChatConsumerBehaviour, WebsocketTestCase):
     pass
 
 
-class TestChatConsumerOnRedisLayer(ChatConsumerBehaviour, WebsocketTestCase):
-    layer_kind = "lists"
-
-    def setUp(self) -> None:
-        require_redis()
-        self.layer_settings = override_settings(
-            CHANNEL_LAYERS=redis_test_layer(kind=self.layer_kind)
-        )
-        self.layer_settings.enable()
-        super().setUp()
-
-    def tearDown(self) -> None:
-        super().tearDown()
-        layer = get_channel_layer()
-        assert layer is not None
-        async_to_sync(layer.flush)()
-        self.layer_settings.disable()
-
+class TestChatConsumerOnRedisLayer(OnRedisLayer, ChatConsumerBehaviour, WebsocketTestCase):
     async def test_the_layer_in_use_is_redis(self) -> None:
         assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
 

@@ -2,12 +2,9 @@
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import AnonymousUser, User
-from django.test import override_settings
 
 from chat import services
 from chat.consumers import RoomsConsumer
@@ -16,7 +13,7 @@ from chat.models import StoredMessage
 from chat.participants import Participant
 from tests.support.chat import CHATTER, assert_nothing_pending, chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers
-from tests.support.services import redis_test_layer, require_redis
+from tests.support.layers import OnRedisLayer
 
 SEEDER = Participant(key="guest:seed", name="Seeder", guest=True)
 
@@ -412,16 +409,5 @@ class TestRoomsConsumerOnInMemoryLayer(RoomsConsumerBehaviour, WebsocketTestCase
     pass
 
 
-class TestRoomsConsumerOnRedisPubSubLayer(RoomsConsumerBehaviour, WebsocketTestCase):
-    def setUp(self) -> None:
-        require_redis()
-        self.layer_settings = override_settings(CHANNEL_LAYERS=redis_test_layer(kind="pubsub"))
-        self.layer_settings.enable()
-        super().setUp()
-
-    def tearDown(self) -> None:
-        super().tearDown()
-        layer = get_channel_layer()
-        assert layer is not None
-        async_to_sync(layer.flush)()
-        self.layer_settings.disable()
+class TestRoomsConsumerOnRedisPubSubLayer(OnRedisLayer, RoomsConsumerBehaviour, WebsocketTestCase):
+    layer_kind = "pubsub"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Message, ReadState, Room
 
 
 class MembershipInline(admin.TabularInline[Membership, Room]):
@@ -30,3 +30,11 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["room", "user", "added_at"]
     search_fields = ["room__name", "user__username"]
     list_select_related = ["room", "user"]
+
+
+@admin.register(ReadState)
+class ReadStateAdmin(admin.ModelAdmin[ReadState]):
+    list_display = ["user", "room", "last_read_seq", "updated_at"]
+    search_fields = ["room__name", "user__username"]
+    list_select_related = ["room", "user"]
+    readonly_fields = ["updated_at"]

@@ -24,13 +24,18 @@ from chat.messages import (
     DirectMessageReceived,
     InRoom,
     LoadHistory,
+    MarkRead,
     MessageAccepted,
     NewChatMessage,
     PostedChatMessage,
     PresenceJoined,
     PresenceLeft,
     PresenceState,
+    ReadReceipt,
+    ReadReceipts,
+    ReadStateChanged,
     ResyncRequired,
+    RoomActivity,
     RoomAdded,
     RoomList,
     RoomListing,
@@ -104,6 +109,9 @@ class ChatConsumer(ChatSocket):
         PresenceJoined,
         PresenceLeft,
         DirectMessageReceived,
+        ReadStateChanged,
+        ReadReceipts,
+        ReadReceipt,
     ]
 
     feed: RoomFeed | None = None
@@ -125,6 +133,11 @@ class ChatConsumer(ChatSocket):
             else:
                 detail = "last_seq must be a non-negative integer."
                 await self.send_message(ErrorMessage(payload={"detail": detail}))
+        if self.user.is_authenticated:
+            # First, so the client knows where the unread messages start as the backlog comes.
+            position = await database_sync_to_async(selectors.read_position)(room_name, self.user)
+            if position is not None:
+                await self.send_message(ReadStateChanged(payload=position))
         await self.join_group(chat_room_group(room_name))
         self.feed = feed
         await feed.start(last_seq)
@@ -166,6 +179,23 @@ class ChatConsumer(ChatSocket):
     async def handle_typing(self, _message: Typing) -> None:
         await self.room.typing()
 
+    @ws_handler(
+        summary="Say how far the user has read the room",
+        description="If it moved, every connection of the user then gets `read_state`, and "
+        "everyone in a room with receipts `read_receipt`; if not, this connection gets "
+        "`read_state` as it stands. Signed-in users only; a seq beyond the room's newest is "
+        "an error.",
+        output_type=[ReadStateChanged, ReadReceipt],
+    )
+    async def handle_mark_read(self, message: MarkRead) -> ReadStateChanged | None:
+        try:
+            return await self.room.mark_read(message.payload.seq, user=self.user)
+        except services.NotAllowed as denied:
+            await self.refuse(str(denied))
+        except services.ChatError as error:
+            await self.send_message(ErrorMessage(payload={"detail": str(error)}))
+        return None
+
     async def refuse(self, detail: str) -> None:
         await self.send_message(ErrorMessage(payload={"detail": detail}))
         await self.close(CLOSE_FORBIDDEN)
@@ -202,6 +232,14 @@ class ChatConsumer(ChatSocket):
     async def chat_granted(self, event: dict[str, Any]) -> None:
         """This user joined a room: news for their connection to all rooms, not this one."""
 
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        """This user read further, here or on another connection; this room's news only."""
+        if event["room"] == self.room.room_name:
+            await self.send(text_data=event["frame"])
+
+    async def chat_activity(self, event: dict[str, Any]) -> None:
+        """A message in another of this user's rooms: news for their room list, not here."""
+
 
 def take_now(feed: RoomFeed | None, event: dict[str, Any], immediate: ImmediateSend) -> bool:
     """A room's message or event sent at once through `feed`; False to queue it instead."""
@@ -233,7 +271,16 @@ class RoomsConsumer(ChatSocket):
     Query parameter: `name`, a guest's display name for presence.
     """
 
-    emits = [InRoom, RoomList, RoomAdded, RoomRemoved, Unsubscribed, DirectMessageReceived]
+    emits = [
+        InRoom,
+        RoomList,
+        RoomAdded,
+        RoomRemoved,
+        Unsubscribed,
+        DirectMessageReceived,
+        ReadStateChanged,
+        RoomActivity,
+    ]
 
     feeds: dict[str, RoomFeed]
 
@@ -303,7 +350,7 @@ class RoomsConsumer(ChatSocket):
         await self.send_message(Unsubscribed(payload=why))
 
     @ws_handler(
-        summary="Post, page back or type in a subscribed room",
+        summary="Post, page back, type or mark read in a subscribed room",
         description="The frame inside is one of the one-room endpoint's, answered the same "
         "way inside `in_room`.",
         output_type=[InRoom, Unsubscribed],
@@ -322,10 +369,15 @@ class RoomsConsumer(ChatSocket):
                 await feed.send_message(reply)
             elif isinstance(frame, LoadHistory):
                 await feed.send_message(await feed.history(frame.payload, user=self.user))
+            elif isinstance(frame, MarkRead):
+                if (unmoved := await feed.mark_read(frame.payload.seq, user=self.user)) is not None:
+                    await self.send_message(unmoved)
             else:
                 await feed.typing()
         except services.NotAllowed as denied:
             await self.drop(room_name, "forbidden", str(denied))
+        except services.ChatError as error:
+            await self.send_message(ErrorMessage(payload={"detail": str(error), "room": room_name}))
 
     # Channel-layer events (see chat.notifications)
 
@@ -357,3 +409,12 @@ class RoomsConsumer(ChatSocket):
     async def chat_granted(self, event: dict[str, Any]) -> None:
         """This user joined a room: list it."""
         await self.send(text_data=event["frame"])
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        """This user read further, on this connection or another: their unread count moves."""
+        await self.send(text_data=event["frame"])
+
+    async def chat_activity(self, event: dict[str, Any]) -> None:
+        """A message in a room of this user's that this connection does not follow."""
+        if event["room"] not in self.feeds:
+            await self.send(text_data=event["frame"])

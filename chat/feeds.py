@@ -40,6 +40,9 @@ from chat.messages import (
     PresenceLeft,
     PresenceSnapshot,
     PresenceState,
+    ReaderList,
+    ReadReceipts,
+    ReadStateChanged,
     ResumeSummary,
     ResyncReason,
     ResyncRequired,
@@ -142,15 +145,17 @@ class RoomFeed:
             self.cursor.last_seq = max([m.seq for m in backlog.messages], default=last_seq or 0)
             summary = ResumeSummary(replayed=len(backlog.messages), last_seq=backlog.newest)
             await self.send_message(ChatResumed(payload=summary))
-            return
-        if backlog.resync is not None:
-            reason = ResyncReason(reason=backlog.resync, last_seq=backlog.newest)
-            await self.send_message(ResyncRequired(payload=reason))
-        self.cursor.last_seq = max([m.seq for m in backlog.messages], default=0)
-        views = [notifications.message_view(m) for m in backlog.messages]
-        await self.send_message(
-            ChatHistory(payload=HistoryPage(messages=views, has_more=backlog.has_more))
-        )
+        else:
+            if backlog.resync is not None:
+                reason = ResyncReason(reason=backlog.resync, last_seq=backlog.newest)
+                await self.send_message(ResyncRequired(payload=reason))
+            self.cursor.last_seq = max([m.seq for m in backlog.messages], default=0)
+            views = [notifications.message_view(m) for m in backlog.messages]
+            await self.send_message(
+                ChatHistory(payload=HistoryPage(messages=views, has_more=backlog.has_more))
+            )
+        if backlog.readers is not None:
+            await self.send_message(ReadReceipts(payload=ReaderList(readers=backlog.readers)))
 
     # Presence and typing
 
@@ -213,7 +218,7 @@ class RoomFeed:
             )
         # A resend is broadcast again too: receivers drop seqs they already have,
         # and this way a broadcast lost before a crash still goes out.
-        await notifications.message_posted(posted.message, posted.direct_recipients)
+        await notifications.message_posted(posted.message, posted.members, direct=posted.direct)
         stored = posted.message
         return MessageAccepted(
             payload=MessageAcceptance(
@@ -236,6 +241,19 @@ class RoomFeed:
         )
         views = [notifications.message_view(m) for m in page]
         return ChatHistory(payload=HistoryPage(messages=views, has_more=has_more))
+
+    async def mark_read(
+        self, seq: int, *, user: AbstractBaseUser | AnonymousUser
+    ) -> ReadStateChanged | None:
+        """
+        Keep how far the user has read. If that moved, every connection of
+        theirs hears of it; if not, the answer for this one. Raises
+        services.ChatError, or services.NotAllowed for a non-member.
+        """
+        mark = await database_sync_to_async(services.mark_read)(
+            room_name=self.room_name, user=user, seq=seq
+        )
+        return None if mark.moved else ReadStateChanged(payload=mark.position)
 
     # Room events, from the channel layer (see chat.notifications)
 

@@ -2,16 +2,17 @@
 Wire messages of the chat endpoints.
 
 A connection to one room, ws/chat/{room_name}/:
-client to server: `new_chat_message`, `load_history`, `typing`, `ping`.
-Server to client: `chat_history` or the resumed messages on connect, then
-`new_chat_message` for each message posted by others, `message_accepted` for
-one's own, presence and typing events, `pong`, and chanx's `authentication`
-and `error` frames.
+client to server: `new_chat_message`, `load_history`, `typing`, `mark_read`,
+`ping`. Server to client: `chat_history` or the resumed messages on connect,
+then `new_chat_message` for each message posted by others, `message_accepted`
+for one's own, presence and typing events, read state and receipts, `pong`,
+and chanx's `authentication` and `error` frames.
 
 A connection to all of a user's rooms, ws/chat/: `room_list` on connect;
 `subscribe` with a cursor ({room: last_seq}) and `unsubscribe`; each room's
 frames, both ways, are the ones above inside an `in_room` envelope that names
-the room; `unsubscribed`, `room_added` and `room_removed` as access changes.
+the room; `unsubscribed`, `room_added` and `room_removed` as access changes;
+`read_state` and `room_activity`, which keep the list's unread counts.
 """
 
 from datetime import datetime
@@ -28,6 +29,8 @@ NAME_MAX_LENGTH = 50
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 HISTORY_PAGE_MAX = 100
 SUBSCRIPTIONS_MAX = 100
+UNREAD_COUNTED = 100
+RECEIPTS_ROOM_MAX = 10
 ROOM_NAME_PATTERN = rf"^[A-Za-z0-9_-]{{1,{ROOM_NAME_MAX_LENGTH}}}$"
 
 RoomName = Annotated[str, Field(pattern=ROOM_NAME_PATTERN)]
@@ -80,6 +83,20 @@ class Typing(Strict, BaseMessage):
 
     action: Literal["typing"] = "typing"
     payload: None = None
+
+
+class ReadRequest(Strict):
+    seq: int = Field(ge=0, description="The newest seq the user has seen in the room.")
+
+
+class MarkRead(Strict, BaseMessage):
+    """
+    The user has read the room up to `seq`. Read state only moves forward,
+    is kept for signed-in users only, and is the same on every connection.
+    """
+
+    action: Literal["mark_read"] = "mark_read"
+    payload: ReadRequest
 
 
 # Server to client
@@ -208,6 +225,68 @@ class DirectMessageReceived(Strict, BaseMessage):
     payload: DirectMessageNotice
 
 
+class ReadPosition(Strict):
+    room: str
+    last_read_seq: int = Field(description="The newest seq the user has read.")
+    unread: int = Field(
+        description=f"Messages by others after `last_read_seq`, counted up to {UNREAD_COUNTED}."
+    )
+
+
+class ReadStateChanged(Strict, BaseMessage):
+    """
+    How far the user has read a room, sent to every connection of theirs
+    each time it moves (from any tab), and on connect to one room.
+    """
+
+    action: Literal["read_state"] = "read_state"
+    payload: ReadPosition
+
+
+class Reader(Strict):
+    user: str = Field(description="The reader's username.")
+    last_read_seq: int
+
+
+class ReaderList(Strict):
+    readers: list[Reader]
+
+
+class ReadReceipts(Strict, BaseMessage):
+    """
+    How far each member has read, sent on joining a direct conversation or
+    a small private room (RECEIPTS_ROOM_MAX members at most); other rooms
+    have no receipts.
+    """
+
+    action: Literal["read_receipts"] = "read_receipts"
+    payload: ReaderList
+
+
+class ReadReceipt(Strict, BaseMessage):
+    """A member of a room with receipts (see `read_receipts`) read further."""
+
+    action: Literal["read_receipt"] = "read_receipt"
+    payload: Reader
+
+
+class RoomActivityNotice(Strict):
+    room: str
+    seq: int
+    name: str = Field(description="The author's name.")
+    preview: str
+
+
+class RoomActivity(Strict, BaseMessage):
+    """
+    A message arrived in one of the user's private rooms or direct
+    conversations that this connection does not follow: its unread count grows.
+    """
+
+    action: Literal["room_activity"] = "room_activity"
+    payload: RoomActivityNotice
+
+
 # The connection to all of a user's rooms, ws/chat/
 
 
@@ -220,6 +299,14 @@ class RoomEntry(Strict):
     owner: str | None = None
     members: list[str] = Field(default_factory=list, description="Empty for public rooms.")
     last_seq: int = Field(description="The room's newest seq when this entry was sent.")
+    last_read_seq: int | None = Field(
+        default=None, description="How far the user has read; null if they never opened it."
+    )
+    unread: int = Field(
+        default=0,
+        description=f"Messages by others after `last_read_seq`, counted up to {UNREAD_COUNTED}; "
+        "a public room the user never opened has none.",
+    )
 
 
 class RoomListing(Strict):
@@ -274,7 +361,9 @@ class Unsubscribe(Strict, BaseMessage):
     payload: UnsubscribeRequest
 
 
-RoomFrameIn = Annotated[NewChatMessage | LoadHistory | Typing, Field(discriminator="action")]
+RoomFrameIn = Annotated[
+    NewChatMessage | LoadHistory | Typing | MarkRead, Field(discriminator="action")
+]
 
 
 class RoomRequest(Strict):
@@ -298,7 +387,9 @@ RoomFrameOut = Annotated[
     | PresenceState
     | PresenceJoined
     | PresenceLeft
-    | UserTyping,
+    | UserTyping
+    | ReadReceipts
+    | ReadReceipt,
     Field(discriminator="action"),
 ]
 

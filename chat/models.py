@@ -1,4 +1,4 @@
-"""Rooms, who may enter the private ones, and every message ever accepted."""
+"""Rooms, who may enter the private ones, every message ever accepted, and who read what."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +84,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.room}"
+
+
+class ReadState(models.Model):
+    """How far a user has read a room: the seq of the newest message they have seen."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="read_states"
+    )
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="read_states")
+    # Only ever moves forward: a tab that read less does not undo what another read.
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "room"], name="one_read_state_per_user_room")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.room} up to {self.last_read_seq}"
 
 
 class Message(models.Model):

@@ -21,6 +21,12 @@ from chat.messages import (
     PresenceChange,
     PresenceJoined,
     PresenceLeft,
+    Reader,
+    ReadPosition,
+    ReadReceipt,
+    ReadStateChanged,
+    RoomActivity,
+    RoomActivityNotice,
     RoomAdded,
     RoomRemoval,
     RoomRemoved,
@@ -58,8 +64,13 @@ def _layer() -> Any:
     return layer
 
 
-async def message_posted(message: StoredMessage, direct_recipients: tuple[int, ...] = ()) -> None:
-    """Deliver a stored message to its room, and tell direct-message recipients elsewhere."""
+async def message_posted(
+    message: StoredMessage, members: tuple[int, ...] = (), *, direct: bool = False
+) -> None:
+    """
+    Deliver a stored message to its room, and tell the room's other
+    `members` (of a private or `direct` room) on their connections elsewhere.
+    """
     layer = _layer()
     await layer.group_send(
         chat_room_group(message.room_name),
@@ -71,20 +82,33 @@ async def message_posted(message: StoredMessage, direct_recipients: tuple[int, .
             "frame": message_frame(message),
         },
     )
-    if direct_recipients:
+    if not members:
+        return
+    preview = message.body[:PREVIEW_LENGTH]
+    activity = encode(
+        RoomActivity(
+            payload=RoomActivityNotice(
+                room=message.room_name, seq=message.seq, name=message.author_name, preview=preview
+            )
+        )
+    )
+    notice = None
+    if direct:
         notice = encode(
             DirectMessageReceived(
                 payload=DirectMessageNotice(
-                    room=message.room_name,
-                    name=message.author_name,
-                    preview=message.body[:PREVIEW_LENGTH],
+                    room=message.room_name, name=message.author_name, preview=preview
                 )
             )
         )
-        for member_id in direct_recipients:
+    for member_id in members:
+        group = chat_user_group(member_id)
+        await layer.group_send(
+            group, {"type": "chat.activity", "room": message.room_name, "frame": activity}
+        )
+        if notice is not None:
             await layer.group_send(
-                chat_user_group(member_id),
-                {"type": "chat.notice", "room": message.room_name, "frame": notice},
+                group, {"type": "chat.notice", "room": message.room_name, "frame": notice}
             )
 
 
@@ -108,6 +132,20 @@ async def presence_changed(
     await room_event(room_name, frame, sender=sender)
 
 
+def read_marked(position: ReadPosition, user_id: int, reader: Reader, receipts: bool) -> None:
+    """
+    Every connection of the user learns how far they have read; in a room
+    with receipts, everyone in it does.
+    """
+    layer = _layer()
+    frame = encode(ReadStateChanged(payload=position))
+    async_to_sync(layer.group_send)(
+        chat_user_group(user_id), {"type": "chat.read", "room": position.room, "frame": frame}
+    )
+    if receipts:
+        async_to_sync(room_event)(position.room, ReadReceipt(payload=reader))
+
+
 def membership_revoked(room_name: str, user_id: int) -> None:
     """
     Close the user's open connections to a room they were removed from; a
@@ -122,8 +160,14 @@ def membership_revoked(room_name: str, user_id: int) -> None:
 def membership_granted(room: Room, user_ids: Iterable[int]) -> None:
     """Each user's connections to all their rooms list `room`, as that user sees it."""
     members = {m.user_id: m.user for m in room.memberships.select_related("user")}
+    rooms = (
+        Room.objects.filter(pk=room.pk)
+        .select_related("owner")
+        .prefetch_related("memberships__user")
+    )
     for user_id in user_ids:
-        entry = selectors.room_entry(room, members[user_id])
+        member = members[user_id]
+        entry = selectors.room_entry(selectors.with_reads(rooms, member).get(), member)
         frame = encode(RoomAdded(payload=entry))
         async_to_sync(_layer().group_send)(
             chat_user_group(user_id), {"type": "chat.granted", "room": room.name, "frame": frame}

@@ -1,13 +1,27 @@
 """Reads of chat state. Synchronous: async callers wrap them in database_sync_to_async."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Max, Min, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from chat.delivery import Resync, plan_resume
-from chat.messages import RoomEntry
-from chat.models import Membership, Message, Room
+from chat.messages import RECEIPTS_ROOM_MAX, UNREAD_COUNTED, Reader, ReadPosition, RoomEntry
+from chat.models import Membership, Message, ReadState, Room
 from chat.rooms import is_direct_room_name
 
 
@@ -94,9 +108,9 @@ def newest_seq(room_name: str) -> int:
 
 
 def rooms_of(user: AbstractBaseUser) -> list[Room]:
-    """The private and direct rooms a user belongs to, newest first."""
+    """The private and direct rooms a user belongs to, newest first, with their read state."""
     return list(
-        Room.objects.filter(memberships__user_id=user.pk)
+        with_reads(Room.objects.filter(memberships__user_id=user.pk), user)
         .select_related("owner")
         .prefetch_related("memberships__user")
         .order_by("-created_at")
@@ -119,7 +133,10 @@ def room_title(room: Room, viewer: AbstractBaseUser) -> str:
 
 
 def room_entry(room: Room, viewer: AbstractBaseUser | AnonymousUser) -> RoomEntry:
-    """`room` in `viewer`'s room list; members (prefetched) are listed for private rooms only."""
+    """
+    `room` in `viewer`'s room list; members (prefetched) are listed for
+    private rooms only. A room from `with_reads` carries the viewer's read state.
+    """
     private = not room.is_public
     return RoomEntry(
         name=room.name,
@@ -128,16 +145,85 @@ def room_entry(room: Room, viewer: AbstractBaseUser | AnonymousUser) -> RoomEntr
         owner=room.owner.get_username() if private and room.owner is not None else None,
         members=sorted(m.user.get_username() for m in room.memberships.all()) if private else [],
         last_seq=room.last_seq,
+        last_read_seq=getattr(room, "last_read_seq", None),
+        unread=getattr(room, "unread", 0),
     )
 
 
 def room_list(user: AbstractBaseUser | AnonymousUser, *, public_limit: int) -> list[RoomEntry]:
     """The busiest `public_limit` public rooms, then the user's own rooms, newest first."""
     public = Room.objects.filter(kind=Room.Kind.PUBLIC).order_by("-last_seq", "name")
-    listed = [room_entry(room, user) for room in public[:public_limit]]
-    if isinstance(user, AbstractBaseUser) and user.is_authenticated:
-        listed += [room_entry(room, user) for room in rooms_of(user)]
-    return listed
+    if not (isinstance(user, AbstractBaseUser) and user.is_authenticated):
+        return [room_entry(room, user) for room in public[:public_limit]]
+    listed = [room_entry(room, user) for room in with_reads(public, user)[:public_limit]]
+    return listed + [room_entry(room, user) for room in rooms_of(user)]
+
+
+# Read state
+
+
+class CappedCount(Subquery):
+    """How many rows a sliced subquery finds: COUNT(*) that stops at the slice's end."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
+def with_reads(rooms: QuerySet[Room], user: AbstractBaseUser) -> QuerySet[Room]:
+    """
+    `rooms`, each with `last_read_seq` (None if `user` never read it) and
+    `unread`: messages by others after it, counted up to UNREAD_COUNTED.
+    A member has read nothing of a room they never opened; anyone else has
+    nothing unread in it, as a public room is not theirs to keep up with.
+    """
+    read = ReadState.objects.filter(room=OuterRef("pk"), user_id=user.pk)
+    member = Membership.objects.filter(room=OuterRef("pk"), user_id=user.pk)
+    return rooms.annotate(
+        last_read_seq=Subquery(read.values("last_read_seq")[:1]),
+        unread_from=Coalesce(F("last_read_seq"), Case(When(Exists(member), then=Value(0)))),
+        unread=CappedCount(_unread(OuterRef("pk"), OuterRef("unread_from"), user)),
+    )
+
+
+def _unread(room: Any, after: Any, user: AbstractBaseUser) -> QuerySet[Message, Any]:
+    others = Message.objects.filter(room=room, seq__gt=after).exclude(author_id=user.pk)
+    return others.values("pk")[:UNREAD_COUNTED]
+
+
+def unread_count(room: Room, user: AbstractBaseUser, after: int) -> int:
+    """Messages by others in `room` after seq `after`, counted up to UNREAD_COUNTED."""
+    return len(_unread(room, after, user))
+
+
+def read_position(room_name: str, user: AbstractBaseUser) -> ReadPosition | None:
+    """How far `user` has read `room_name`; None if the room does not exist yet."""
+    room = with_reads(Room.objects.filter(name=room_name), user).first()
+    if room is None:
+        return None
+    return ReadPosition(
+        room=room.name,
+        last_read_seq=getattr(room, "last_read_seq", None) or 0,
+        unread=getattr(room, "unread", 0),
+    )
+
+
+def readers(room: Room) -> list[Reader] | None:
+    """
+    How far each member of a room with receipts has read (those who read
+    anything); None for a room without: public rooms, and private rooms of
+    more than RECEIPTS_ROOM_MAX members.
+    """
+    if room.is_public:
+        return None
+    if room.kind == Room.Kind.PRIVATE and room.memberships.count() > RECEIPTS_ROOM_MAX:
+        return None
+    states = ReadState.objects.filter(room=room, user__memberships__room=room)
+    return [
+        Reader(user=username, last_read_seq=seq)
+        for username, seq in states.order_by("user__username").values_list(
+            "user__username", "last_read_seq"
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -149,16 +235,20 @@ class Backlog:
     has_more: bool
     newest: int
     resync: Resync | None = None  # why last_seq could not be resumed from
+    readers: list[Reader] | None = None  # how far each member read, in a room with receipts
 
 
 def backlog(room_name: str, last_seq: int | None, *, resume_limit: int, page_size: int) -> Backlog:
     """The missed messages after `last_seq` or, without one or beyond reach, a history page."""
     kept = kept_seq_range(room_name)
+    room = Room.objects.filter(name=room_name).first()
+    shown_readers = readers(room) if room is not None else None
     resync: Resync | None = None
     if last_seq is not None:
         plan = plan_resume(last_seq, first_kept=kept.first, newest=kept.last, limit=resume_limit)
         if plan == "replay":
-            return Backlog(messages_after(room_name, last_seq), True, False, kept.last)
+            messages = messages_after(room_name, last_seq)
+            return Backlog(messages, True, False, kept.last, readers=shown_readers)
         resync = plan
     page, has_more = messages_before(room_name, None, limit=page_size)
-    return Backlog(page, False, has_more, kept.last, resync)
+    return Backlog(page, False, has_more, kept.last, resync, shown_readers)

@@ -20,8 +20,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from chat import notifications
-from chat.models import Membership, Message, Room, StoredMessage
+from chat import notifications, selectors
+from chat.messages import Reader, ReadPosition
+from chat.models import Membership, Message, ReadState, Room, StoredMessage
 from chat.participants import Participant
 from chat.rooms import (
     RESERVED_NAME_RULE,
@@ -45,12 +46,16 @@ class NotAllowed(ChatError):
 
 @dataclass(frozen=True)
 class Posted:
-    """A stored message, whether this call stored it (False for a resend), and who else
-    must hear of it outside the room (the other side of a direct conversation)."""
+    """
+    A stored message, whether this call stored it (False for a resend), and
+    who else must hear of it outside the room: the other members of a
+    private room or direct conversation, and whether it is a direct one.
+    """
 
     message: StoredMessage
     created: bool
-    direct_recipients: tuple[int, ...] = ()
+    members: tuple[int, ...] = ()
+    direct: bool = False
 
 
 def post_message(
@@ -77,9 +82,7 @@ def post_message(
         existing = Message.objects.select_related("room").get(
             room__name=room_name, client_id=client_id
         )
-        return Posted(
-            existing.as_stored(), created=False, direct_recipients=_others(existing.room, author)
-        )
+        return _posted(existing.as_stored(), existing.room, author, created=False)
 
 
 async def post(
@@ -179,7 +182,7 @@ def _store(
             raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
     else:
         message = _append_in_a_transaction(room, fields)
-    return Posted(message, created=True, direct_recipients=_others(room, author))
+    return _posted(message, room, author, created=True)
 
 
 def _room_to_post_in(room_name: str) -> Room:
@@ -292,12 +295,16 @@ def _append_in_a_transaction(room: Room, fields: dict[str, Any]) -> StoredMessag
     return message.as_stored()
 
 
-def _others(room: Room, author: Participant) -> tuple[int, ...]:
-    """The members of a direct conversation besides its author, who hear of it elsewhere."""
-    if room.kind != Room.Kind.DIRECT or author.user_id is None:
-        return ()
-    others = room.memberships.exclude(user_id=author.user_id)
-    return tuple(others.values_list("user_id", flat=True))
+def _posted(message: StoredMessage, room: Room, author: Participant, *, created: bool) -> Posted:
+    """What `post_message` returns: with the other members of a room that has members."""
+    if room.is_public:
+        return Posted(message, created=created)
+    members = tuple(
+        user_id
+        for user_id in room.memberships.values_list("user_id", flat=True)
+        if user_id != author.user_id
+    )
+    return Posted(message, created=created, members=members, direct=room.kind == Room.Kind.DIRECT)
 
 
 def _users_named(usernames: list[str]) -> list[User]:
@@ -390,6 +397,59 @@ def direct_room(*, user: User, other_username: str) -> Room:
             "ask the site's staff to rename it."
         )
     return room
+
+
+@dataclass(frozen=True)
+class ReadMark:
+    """How far the user has now read a room, and whether this call moved it."""
+
+    position: ReadPosition
+    moved: bool
+
+
+@transaction.atomic
+def mark_read(*, room_name: str, user: AbstractBaseUser | AnonymousUser, seq: int) -> ReadMark:
+    """
+    Keep that `user` has read `room_name` up to `seq`. Read state only moves
+    forward: a `seq` behind it changes nothing. Once it moved, after the
+    commit, every connection of the user hears of it and, in a room with
+    receipts, the other members too.
+    """
+    if not user.is_authenticated:
+        raise ChatError("Log in to keep your place in rooms.")
+    room = Room.objects.filter(name=room_name).first()
+    if room is not None and not is_member(room, user):
+        raise NotAllowed("You are not a member of this room.")
+    newest = room.last_seq if room is not None else 0
+    if seq > newest:
+        raise ChatError(f"The room's newest message is {newest}; {seq} is beyond it.")
+    if room is None:  # a room with nothing in it yet: nothing to read
+        return ReadMark(ReadPosition(room=room_name, last_read_seq=0, unread=0), moved=False)
+    moved = _read_further(room, user, seq)
+    read = seq if moved else ReadState.objects.get(room=room, user_id=user.pk).last_read_seq
+    position = ReadPosition(
+        room=room.name, last_read_seq=read, unread=selectors.unread_count(room, user, read)
+    )
+    if moved:
+        reader = Reader(user=user.get_username(), last_read_seq=seq)
+        receipts = selectors.readers(room) is not None
+        user_id = int(user.pk)
+        transaction.on_commit(
+            lambda: notifications.read_marked(position, user_id, reader, receipts)
+        )
+    return ReadMark(position, moved)
+
+
+def _read_further(room: Room, user: AbstractBaseUser, seq: int) -> bool:
+    """Move `user`'s read state in `room` forward to `seq`; False if it was there already."""
+    ahead = ReadState.objects.filter(room=room, user_id=user.pk, last_read_seq__lt=seq)
+    if ahead.update(last_read_seq=seq, updated_at=timezone.now()):
+        return True
+    _, created = ReadState.objects.get_or_create(
+        room=room, user_id=user.pk, defaults={"last_read_seq": seq}
+    )
+    # Another connection may have made it meanwhile, behind `seq`.
+    return created or bool(ahead.update(last_read_seq=seq, updated_at=timezone.now()))
 
 
 def prune_history(*, keep: int) -> int:

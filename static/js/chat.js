@@ -6,12 +6,21 @@
 // public rooms and your own on every (re)connect, then each room you are added
 // to or removed from as it happens. A direct room is always shown by its
 // `title`, the other person's name, never by its internal name (dm-<id>-<id>).
+//
+// Read state: the list shows each room's unread count, kept by the server
+// (so every tab and every reload agree) and moved by `read_state` and
+// `room_activity` frames. The room shown is marked read as far as you have
+// seen it: while the page is visible and scrolled to the newest message. A
+// "New messages" divider marks where you had stopped, and in direct
+// conversations and small private rooms "Seen by" says how far the others got.
 
 import { ChatConnection } from "./chat/connection.js";
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const TYPING_SHOWN_MS = 3000;
 const TYPING_SENT_EVERY_MS = 2000;
+const UNREAD_COUNTED = 100; // the server counts unread messages up to this
+const NEAR_BOTTOM_PX = 40; // scrolled this close to the newest message counts as seeing it
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -57,6 +66,12 @@ const shown = new Map(); // client_id -> <li>, so no message is ever shown twice
 const online = new Map(); // participant key -> participant
 const typingTimers = new Map(); // participant key -> { participant, timer }
 let lastTypingSent = 0;
+// Where the unread messages started when the room was opened (undefined until
+// its first history page; null: none to mark), and whether the divider is placed.
+let readAtJoin;
+let dividerPlaced = false;
+let readSent = 0; // the newest seq this page said it has read in the room shown
+const receipts = new Map(); // username -> how far they have read the room shown
 
 // Messages
 
@@ -93,7 +108,10 @@ function show(message, { own = false, pending = false, prepend = false } = {}) {
     item = messageItem(message);
     shown.set(message.client_id, item);
     if (prepend) el.messages.prepend(item);
-    else el.messages.append(item);
+    else {
+      if (!own) placeDivider(message.seq);
+      el.messages.append(item);
+    }
   }
   fill(item, message);
   item.classList.toggle("own", own || item.classList.contains("own"));
@@ -107,6 +125,7 @@ function confirmOwn({ client_id, seq, sent_at }) {
   if (!item) return;
   item.classList.remove("pending");
   item.dataset.seq = seq;
+  renderReceipts();
 }
 
 function systemLine(text, kind = "system") {
@@ -121,15 +140,96 @@ function clearMessages() {
   el.messages.replaceChildren();
   shown.clear();
   oldestSeq = null;
+  dividerPlaced = false;
 }
 
 function showHistory(page, { older }) {
   if (older) {
     for (const message of [...page.messages].reverse()) show(message, { prepend: true });
   } else {
+    if (readAtJoin === undefined) readAtJoin = unreadStart(connection.room);
     for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
+    el.messages.querySelector(".unread-divider")?.scrollIntoView({ block: "center" });
   }
   el.loadOlder.hidden = !page.has_more;
+  renderReceipts();
+}
+
+// Read state
+
+// Where a room's unread messages start: after what you last read; in a room
+// of yours you never opened, from its start; in a public one, nowhere.
+function unreadStart(room) {
+  const entry = entryOf(room);
+  if (!username || !entry) return null;
+  return entry.last_read_seq ?? (entry.kind === "public" ? null : 0);
+}
+
+// The "New messages" divider goes before the first message by someone else
+// after where you had stopped reading when you opened the room.
+function placeDivider(seq) {
+  if (dividerPlaced || readAtJoin === undefined || readAtJoin === null || !(seq > readAtJoin)) return;
+  dividerPlaced = true;
+  const divider = document.createElement("li");
+  divider.className = "unread-divider";
+  divider.setAttribute("role", "separator");
+  divider.textContent = "New messages";
+  el.messages.append(divider);
+}
+
+// Mark the room shown read up to its newest message, once you can see it.
+function readIfSeen() {
+  if (!username || !connection || shownStatus.state !== "open") return;
+  if (document.visibilityState !== "visible") return;
+  const list = el.messages;
+  if (list.scrollHeight - list.scrollTop - list.clientHeight > NEAR_BOTTOM_PX) return;
+  const seq = connection.lastSeq ?? 0;
+  if (seq <= Math.max(readSent, entryOf(connection.room)?.last_read_seq ?? 0)) return;
+  readSent = seq;
+  connection.markRead(seq);
+}
+
+// How far you have read a room, from this tab or another.
+function readUpTo({ room, last_read_seq, unread }) {
+  const entry = entryOf(room);
+  if (entry) {
+    entry.last_read_seq = last_read_seq;
+    entry.unread = unread;
+    renderRooms();
+  }
+}
+
+// A message arrived in one of your rooms that this page does not show.
+function roomActivity({ room, seq }) {
+  const entry = entryOf(room);
+  if (!entry) return;
+  entry.last_seq = seq;
+  entry.unread = Math.min((entry.unread ?? 0) + 1, UNREAD_COUNTED);
+  renderRooms();
+}
+
+function updateReceipts(readers, { all }) {
+  if (all) receipts.clear();
+  for (const { user, last_read_seq } of readers) receipts.set(user, last_read_seq);
+  renderReceipts();
+}
+
+// "Seen by" under the newest message each other member has read.
+function renderReceipts() {
+  for (const line of el.messages.querySelectorAll(".seen")) line.remove();
+  const items = [...el.messages.querySelectorAll("li.message")].filter((item) => item.dataset.seq);
+  const readers = new Map(); // <li> -> usernames
+  for (const [user, seq] of receipts) {
+    if (user === username) continue;
+    const last = items.findLast((item) => Number(item.dataset.seq) <= seq);
+    if (last) readers.set(last, [...(readers.get(last) ?? []), user]);
+  }
+  for (const [item, users] of readers) {
+    const line = document.createElement("p");
+    line.className = "seen";
+    line.textContent = `Seen by ${users.join(", ")}`;
+    item.append(line);
+  }
 }
 
 // Presence and typing
@@ -209,6 +309,11 @@ let shownStatus = { state: "idle", detail: "" };
 // connection for good (you logged out, you were removed), that is why.
 let lastError = "";
 
+// A room's entry in your room list, if it is listed.
+function entryOf(room) {
+  return rooms.get(room) ?? publicRooms.find((listed) => listed.name === room);
+}
+
 // What people call a room: a direct room by the other person's name.
 function titleOf(room) {
   const known = rooms.get(room);
@@ -250,6 +355,7 @@ function setStatus(state, detail = "") {
   if (state === "failed") showJoined(false);
   if (state === "open") listPublic(connection.room);
   renderRoom();
+  readIfSeen();
 }
 
 // A public room opened here, new since the room list came, is listed too.
@@ -271,6 +377,9 @@ function join(room) {
   if (el.name) sessionStorage.setItem("chat-name", el.name.value.trim());
   connection?.close();
   clearMessages();
+  readAtJoin = undefined;
+  readSent = 0;
+  receipts.clear();
   online.clear();
   renderPresence();
   feedback(""); // about where you were
@@ -285,11 +394,14 @@ function join(room) {
     message: (message) => {
       typingEndedBy(message);
       show(message);
+      renderReceipts();
+      readIfSeen();
     },
     own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
     reset: clearMessages,
     presence: updatePresence,
     typing: showTyping,
+    receipts: updateReceipts,
     error: (detail) => {
       lastError = detail;
       systemLine(detail, "error");
@@ -352,6 +464,10 @@ el.messageForm.addEventListener("submit", (event) => {
   show({ client_id: clientId, message: text, name, guest: !username }, { own: true, pending: true });
   el.messageInput.value = "";
 });
+
+el.messages.addEventListener("scroll", readIfSeen, { passive: true });
+document.addEventListener("visibilitychange", readIfSeen);
+window.addEventListener("focus", readIfSeen);
 
 el.messageInput.addEventListener("input", () => {
   const now = Date.now();
@@ -418,11 +534,23 @@ function roomItem(room) {
   link.href = `?room=${encodeURIComponent(room.name)}`;
   link.dataset.room = room.name;
   link.textContent = room.title;
-  if (room.name === joinedRoom()) {
+  const current = room.name === joinedRoom();
+  if (current) {
     item.className = "current";
     link.setAttribute("aria-current", "page");
   }
   item.append(link);
+  const unread = current ? 0 : room.unread ?? 0;
+  if (unread) {
+    const count = unread >= UNREAD_COUNTED ? `${UNREAD_COUNTED - 1}+` : String(unread);
+    const badge = document.createElement("span");
+    badge.className = "unread";
+    badge.textContent = count;
+    badge.setAttribute("aria-hidden", "true"); // the link says it
+    link.setAttribute("aria-label", `${room.title}, ${count} unread`);
+    item.classList.add("has-unread");
+    item.append(badge);
+  }
   return item;
 }
 
@@ -478,6 +606,8 @@ const chat = new ChatConnection({
     added: addRoom,
     removed: removeRoom,
     notice: directNotice,
+    read: readUpTo,
+    activity: roomActivity,
     error: (detail) => {
       lastError = detail; // why the connection ends, if it then does
       systemLine(detail, "error");

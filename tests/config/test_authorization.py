@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
+from chat.models import Room
 from chat.services import create_private_room
 from config.asgi import application
 from system.models import Job
@@ -36,6 +37,7 @@ SAMPLES: dict[str, Any] = {
     "new_chat_message": {"message": "hello"},
     "load_history": {"before_seq": 1},
     "typing": None,
+    "mark_read": {"seq": 0},
     "ping": None,
     "assistant_message": "How do I run the tests?",
     "stop_streaming": None,
@@ -64,6 +66,8 @@ def members_only(outcome: str, *, others: str) -> dict[str, str]:
     return {**everyone(others), "member": outcome}
 
 
+# Read state is kept for signed-in users only; a guest is told so.
+SIGNED_IN_READ = {**everyone("read_state"), "anonymous": "error", "guest": "error"}
 PRIVATE_SUBSCRIBE = {**everyone("unsubscribed:forbidden"), "member": "in_room:chat_history",
                      "anonymous": "unsubscribed:login_required",
                      "guest": "unsubscribed:login_required"}  # fmt: skip
@@ -71,21 +75,27 @@ PRIVATE_SUBSCRIBE = {**everyone("unsubscribed:forbidden"), "member": "in_room:ch
 
 # (endpoint, place, action) -> role -> the first frame that answers it, "-" for
 # none (handled silently), or the close code the connection was refused with.
+# "in_room/<action>" is <action> sent to a subscribed room inside `in_room`,
+# where `in_room` alone sends `new_chat_message`.
 EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "public room", "new_chat_message"): everyone("message_accepted"),
     ("chat", "public room", "load_history"): everyone("chat_history"),
     ("chat", "public room", "typing"): everyone("-"),
+    ("chat", "public room", "mark_read"): SIGNED_IN_READ,
     ("chat", "public room", "ping"): everyone("pong"),
     ("chat", "private room", "new_chat_message"): private("message_accepted"),
     ("chat", "private room", "load_history"): private("chat_history"),
     ("chat", "private room", "typing"): private("-"),
+    ("chat", "private room", "mark_read"): private("read_state"),
     ("chat", "private room", "ping"): private("pong"),
     ("rooms", "public room", "subscribe"): everyone("in_room:chat_history"),
     ("rooms", "public room", "in_room"): everyone("in_room:message_accepted"),
+    ("rooms", "public room", "in_room/mark_read"): SIGNED_IN_READ,
     ("rooms", "public room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "public room", "ping"): everyone("pong"),
     ("rooms", "private room", "subscribe"): PRIVATE_SUBSCRIBE,
     ("rooms", "private room", "in_room"): members_only("in_room:message_accepted", others="error"),
+    ("rooms", "private room", "in_room/mark_read"): members_only("read_state", others="error"),
     ("rooms", "private room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "private room", "ping"): everyone("pong"),
     ("assistant", "", "assistant_message"): everyone("streaming_start"),
@@ -101,7 +111,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
 GREETINGS = {"chat": "chat_history", "rooms": "room_list", "assistants": "conversation_state",
              "system": "job_list"}  # fmt: skip
 UNPROMPTED = {"presence_joined", "presence_left", "presence_state", "conversation_state",
-              "job_progress"}  # fmt: skip
+              "job_progress", "read_receipts"}  # fmt: skip
 
 
 @pytest.fixture
@@ -110,6 +120,7 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     outsider = User.objects.create_user("outsider")
     staff = User.objects.create_user("staff", is_staff=True)
     create_private_room(owner=member, name="vault", member_usernames=[])
+    Room.objects.create(name="lobby")
     Job.objects.create(id=SAMPLES["cancel_job"]["job_id"], owner=member, task_type="analyze",
                        content="queued, never started")  # fmt: skip
     return {
@@ -122,6 +133,9 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
 
 
 def sample(action: str, room: str) -> dict[str, Any]:
+    envelope, _, inner = action.partition("/")
+    if inner:
+        return {"action": envelope, "payload": {"room": room, "frame": sample(inner, room)}}
     frame: dict[str, Any] = {"action": action}
     if SAMPLES[action] is not None:
         frame["payload"] = json.loads(json.dumps(SAMPLES[action]).replace("{room}", room))
@@ -140,7 +154,7 @@ async def outcome(place: str, headers: list[tuple[bytes, bytes]], action: str) -
     greeting = "rooms" if room else path.split("/")[2]
     while (await communicator.receive_json_from())["action"] != GREETINGS[greeting]:
         pass
-    if action in ("in_room", "unsubscribe"):  # these act on a room followed, or refused
+    if action.startswith(("in_room", "unsubscribe")):  # these act on a room followed, or refused
         await communicator.send_json_to(sample("subscribe", room))
         await first_answer(communicator, "subscribe")
     await communicator.send_json_to(sample(action, room))

@@ -5,7 +5,8 @@ from typing import Any
 from chanx.channels.testing import DjangoWebsocketCommunicator
 
 # Frames that arrive on their own schedule; most tests look past them.
-CHATTER = frozenset({"complete", "presence_joined", "presence_left", "user_typing"})
+READ_STATE = frozenset({"read_state", "read_receipts", "read_receipt", "room_activity"})
+CHATTER = frozenset({"complete", "presence_joined", "presence_left", "user_typing"}) | READ_STATE
 
 
 def chat_frame(message: str, name: str | None = "Alice", **extra: Any) -> dict[str, Any]:
@@ -36,8 +37,10 @@ async def next_action(
     return frame
 
 
-async def assert_nothing_pending(communicator: DjangoWebsocketCommunicator) -> None:
+async def assert_nothing_pending(
+    communicator: DjangoWebsocketCommunicator, *, ignore: frozenset[str] = CHATTER
+) -> None:
     """Ping and get pong as the next frame that matters: nothing else was queued."""
     await communicator.send_json_to({"action": "ping"})
-    frame = await next_frame(communicator)
+    frame = await next_frame(communicator, ignore=ignore)
     assert frame == {"action": "pong", "payload": None}, frame

@@ -8,7 +8,10 @@ from websockets.asyncio.client import ClientConnection
 
 RECEIVE_TIMEOUT = 5.0
 # Frames that arrive on their own schedule; most tests look past them.
-CHATTER = frozenset({"presence_joined", "presence_left", "user_typing"})
+CHATTER = frozenset(
+    {"presence_joined", "presence_left", "user_typing", "read_state", "read_receipts"}
+    | {"read_receipt", "room_activity"}
+)
 
 
 async def send_json(ws: ClientConnection, frame: dict[str, Any]) -> None:

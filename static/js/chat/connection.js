@@ -20,7 +20,7 @@ const UNSUBSCRIBED_AS = { login_required: 4401, forbidden: 4403 };
 export class ChatConnection {
   constructor({ guestName = "", on = {} } = {}) {
     this.guestName = guestName;
-    this.on = on; // { rooms, added, removed, notice, error }
+    this.on = on; // { rooms, added, removed, notice, read, activity, error }
     this.channels = new Map(); // room name -> RoomChannel
     this.attempt = 0;
     this.socket = null;
@@ -128,6 +128,14 @@ export class ChatConnection {
       case "direct_message":
         this.on.notice?.(payload);
         break;
+      case "read_state":
+        // How far you have read a room, moved here or in another tab.
+        this.on.read?.(payload);
+        break;
+      case "room_activity":
+        // A message in one of your rooms that this connection does not follow.
+        this.on.activity?.(payload);
+        break;
       case "in_room":
         this.channels.get(payload.room)?.receive(payload.frame);
         break;
@@ -155,7 +163,7 @@ export class RoomChannel {
   constructor(connection, room) {
     this.connection = connection;
     this.room = room;
-    this.on = {}; // { state, message, history, own, presence, typing, error, reset }
+    this.on = {}; // { state, message, history, own, presence, typing, receipts, error, reset }
     this.lastSeq = null; // newest seq delivered; null until the first history page
     this.pending = new Map(); // client_id -> payload, sent but not yet acknowledged
     this.mine = new Set(); // client ids of every message posted from this page
@@ -177,6 +185,11 @@ export class RoomChannel {
 
   typing() {
     this.connection.toRoom(this.room, { action: "typing" });
+  }
+
+  // Read up to `seq`: every tab of yours, and the members of a room with receipts, hear of it.
+  markRead(seq) {
+    this.connection.toRoom(this.room, { action: "mark_read", payload: { seq } });
   }
 
   loadOlder(beforeSeq) {
@@ -212,6 +225,12 @@ export class RoomChannel {
         break;
       case "user_typing":
         this.on.typing?.(payload.participant);
+        break;
+      case "read_receipts":
+        this.on.receipts?.(payload.readers, { all: true });
+        break;
+      case "read_receipt":
+        this.on.receipts?.([payload], { all: false });
         break;
     }
   }

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import SyncToAsync
 from django.db import connections
 from django.test import Client
@@ -109,9 +110,21 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the browser runs in the event loop the browser was started in."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    """Headless Debian Chromium driven by Playwright (no downloaded browser builds)."""
+    """
+    Headless Debian Chromium driven by Playwright (no downloaded browser
+    builds), one per test process: starting it costs about a second of CPU,
+    and each test gets contexts of its own (see offline_page_factory), which
+    share nothing with another test's: cookies, storage, cache and pages.
+    """
     executable = require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -123,7 +136,7 @@ async def browser() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def offline_page_factory(
     browser: Browser,
 ) -> AsyncIterator[Callable[[], Awaitable[Page]]]:

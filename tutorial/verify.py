@@ -14,9 +14,10 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
   every checkpoint, which main's `make test` runs once;
 - LONG_TESTS, the long tests of the finished project (protocol conformance,
   hostile input, slow clients, restarts of Redis and of workers, several
-  processes, the benchmarks' tests, the AsyncAPI viewer and the chat's
-  sidebar in a browser), each 10 to 110 seconds, together most of a late
-  checkpoint's time. Each runs at the checkpoint of the part that brings
+  processes, the benchmarks' tests, what importing the assistant's backend
+  costs a new process, the AsyncAPI viewer and the chat's sidebar in a
+  browser), each 10 to 110 seconds, together most of a late checkpoint's
+  time. Each runs at the checkpoint of the part that brings
   it, and main's `make test` runs every one; the checkpoints after keep the
   rest of their tests: their consumers, services and pages, in the process,
   against a real server and in Chromium.
@@ -41,7 +42,9 @@ PAGES = ("/", "/chat/", "/assistants/", "/system/")
 BOOK_TESTS = ("tests/tutorial", "tests/docs")
 LONG_TESTS = (
     "tests/assistants/test_assistant_e2e.py",
+    "tests/assistants/test_backends.py",
     "tests/bench",
+    "tests/chat/test_asyncapi_docs_browser.py",
     "tests/chat/test_chat_sidebar_browser.py",
     "tests/chat/test_presence_e2e.py",
     "tests/chat/test_resume_e2e.py",

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='read_states', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'room'), name='one_read_state_per_user_and_room')],
+                'constraints': [models.UniqueConstraint(fields=('user', 'room'), name='one_read_state_per_user_room')],
             },
         ),
     ]

@@ -3,7 +3,8 @@ Scaled out as in production: two uvicorn processes (scripts/serve-production)
 on different ports and a Celery worker, sharing one Redis and one PostgreSQL,
 and the balancer (nginx with deploy/nginx.conf) in front of them. A client
 sees the same chat, presence, history and notifications whichever process it
-reaches, and the balancer sends all of a room's clients to the same one.
+reaches (and the same read state in every tab), and the balancer sends all
+of a room's clients to the same one.
 """
 
 import secrets
@@ -291,3 +292,42 @@ async def test_private_and_direct_rooms_take_their_members_messages_across_proce
     assert heard["payload"]["message"] == "psst"
     assert heard["payload"]["seq"] == accepted["payload"]["seq"] == 1
     assert notice["payload"] == {"room": "dm-2-3", "name": "ada", "preview": "hi"}
+
+
+async def test_reading_through_one_process_moves_the_count_and_receipt_on_the_other(
+    deployment: Deployment,
+) -> None:
+    first, second = deployment.first.ws_url, deployment.second.ws_url
+    ada, bob = deployment.signed_in("ada"), deployment.signed_in("bob")
+    async with (
+        connect(f"{second}/ws/chat/", additional_headers=ada) as ada_everywhere,
+        connect(f"{first}/ws/chat/backroom/", additional_headers=bob) as bob_room,
+    ):
+        await receive_action(ada_everywhere, "authentication")
+        await receive_action(ada_everywhere, "room_list")
+        await receive_action(bob_room, "authentication")
+        await receive_action(bob_room, "chat_history")
+        await send_json(bob_room, {"action": "new_chat_message", "payload": {"message": "read me"}})
+        seq = (await receive_action(bob_room, "message_accepted", ignore=QUIET))["payload"]["seq"]
+        activity = await receive_action(
+            ada_everywhere, "room_activity", ignore=QUIET - {"room_activity"}
+        )
+        async with connect(f"{first}/ws/chat/backroom/", additional_headers=ada) as ada_room:
+            await receive_action(ada_room, "authentication")
+            await receive_action(ada_room, "chat_history")
+            await send_json(ada_room, {"action": "mark_read", "payload": {"seq": seq}})
+            state = await receive_action(
+                ada_everywhere, "read_state", ignore=QUIET - {"read_state"}
+            )
+            receipt = await receive_action(
+                bob_room, "read_receipt", ignore=QUIET - {"read_receipt"}
+            )
+
+    assert activity["payload"] == {
+        "room": "backroom",
+        "seq": seq,
+        "name": "bob",
+        "preview": "read me",
+    }
+    assert state["payload"] == {"room": "backroom", "last_read_seq": seq, "unread": 0}
+    assert receipt["payload"] == {"user": "ada", "last_read_seq": seq}

@@ -19,8 +19,8 @@ class RoomAdmin(admin.ModelAdmin[Room]):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin[Message]):
-    list_display = ["room", "seq", "author_name", "is_guest", "created_at"]
-    list_filter = ["is_guest", "room__kind"]
+    list_display = ["room", "seq", "kind", "target_seq", "author_name", "is_guest", "created_at"]
+    list_filter = ["kind", "is_guest", "room__kind"]
     search_fields = ["body", "author_name", "room__name", "author__username"]
     list_select_related = ["room"]
 

@@ -5,6 +5,7 @@ each room to a chat.feeds.RoomFeed, and writes to chat services.
 """
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,11 +22,15 @@ from chat.messages import (
     SUBSCRIPTIONS_MAX,
     ChatHistory,
     ChatResumed,
+    DeleteMessage,
     DirectMessageReceived,
+    EditMessage,
     InRoom,
     LoadHistory,
     MarkRead,
     MessageAccepted,
+    MessageDeleted,
+    MessageEdited,
     NewChatMessage,
     PostedChatMessage,
     PresenceJoined,
@@ -105,6 +110,8 @@ class ChatConsumer(ChatSocket):
         ChatResumed,
         ResyncRequired,
         PostedChatMessage,
+        MessageEdited,
+        MessageDeleted,
         PresenceState,
         PresenceJoined,
         PresenceLeft,
@@ -166,6 +173,34 @@ class ChatConsumer(ChatSocket):
         except services.NotAllowed as denied:
             await self.refuse(str(denied))
             return None
+
+    @ws_handler(
+        summary="Edit one of your own messages",
+        description="Stored as the room's next entry; everyone in the room, the editor too, "
+        "gets `message_edited`. Signed-in authors only; a refusal is an `error` frame.",
+        output_type=MessageEdited,
+    )
+    async def handle_edit_message(self, message: EditMessage) -> None:
+        await self.changing(self.room.edit(message.payload, user=self.user))
+
+    @ws_handler(
+        summary="Delete a message",
+        description="Your own, or anyone's if you moderate the room (staff, a private room's "
+        "owner). Stored as the room's next entry; everyone gets `message_deleted`, and the "
+        "message stays in history as a tombstone.",
+        output_type=MessageDeleted,
+    )
+    async def handle_delete_message(self, message: DeleteMessage) -> None:
+        await self.changing(self.room.delete(message.payload, user=self.user))
+
+    async def changing(self, change: Awaitable[None]) -> None:
+        """Run an edit or a deletion; a refusal is an error frame, a non-member is closed."""
+        try:
+            await change
+        except services.NotAllowed as denied:
+            await self.refuse(str(denied))
+        except services.ChatError as error:
+            await self.send_message(ErrorMessage(payload={"detail": str(error)}))
 
     @ws_handler(summary="Load older messages", output_type=ChatHistory)
     async def handle_load_history(self, message: LoadHistory) -> ChatHistory | None:
@@ -350,7 +385,7 @@ class RoomsConsumer(ChatSocket):
         await self.send_message(Unsubscribed(payload=why))
 
     @ws_handler(
-        summary="Post, page back, type or mark read in a subscribed room",
+        summary="Post, edit, delete, page back, type or mark read in a subscribed room",
         description="The frame inside is one of the one-room endpoint's, answered the same "
         "way inside `in_room`.",
         output_type=[InRoom, Unsubscribed],
@@ -369,6 +404,10 @@ class RoomsConsumer(ChatSocket):
                 await feed.send_message(reply)
             elif isinstance(frame, LoadHistory):
                 await feed.send_message(await feed.history(frame.payload, user=self.user))
+            elif isinstance(frame, EditMessage):
+                await feed.edit(frame.payload, user=self.user)
+            elif isinstance(frame, DeleteMessage):
+                await feed.delete(frame.payload, user=self.user)
             elif isinstance(frame, MarkRead):
                 if (unmoved := await feed.mark_read(frame.payload.seq, user=self.user)) is not None:
                     await self.send_message(unmoved)

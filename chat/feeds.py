@@ -17,6 +17,7 @@ all rooms wraps each frame in an envelope naming its room.
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,6 +33,8 @@ from chat.messages import (
     ChatHistory,
     ChatMessageInput,
     ChatResumed,
+    DeleteRequest,
+    EditRequest,
     HistoryPage,
     HistoryRequest,
     MessageAcceptance,
@@ -149,11 +152,13 @@ class RoomFeed:
             if backlog.resync is not None:
                 reason = ResyncReason(reason=backlog.resync, last_seq=backlog.newest)
                 await self.send_message(ResyncRequired(payload=reason))
-            self.cursor.last_seq = max([m.seq for m in backlog.messages], default=0)
+            # The page shows each message as it is now: the edits and deletions
+            # up to the room's newest seq are in it, and are not sent again.
+            newest = max([backlog.newest, *(m.seq for m in backlog.messages)])
+            self.cursor.last_seq = newest
             views = [notifications.message_view(m) for m in backlog.messages]
-            await self.send_message(
-                ChatHistory(payload=HistoryPage(messages=views, has_more=backlog.has_more))
-            )
+            page = HistoryPage(messages=views, has_more=backlog.has_more, last_seq=newest)
+            await self.send_message(ChatHistory(payload=page))
         if backlog.readers is not None:
             await self.send_message(ReadReceipts(payload=ReaderList(readers=backlog.readers)))
 
@@ -241,6 +246,32 @@ class RoomFeed:
         )
         views = [notifications.message_view(m) for m in page]
         return ChatHistory(payload=HistoryPage(messages=views, has_more=has_more))
+
+    async def edit(self, request: EditRequest, *, user: AbstractBaseUser | AnonymousUser) -> None:
+        """
+        Edit one of the user's messages; everyone in the room, this client
+        too, gets the edit as the stream's next entry. Raises services.ChatError.
+        """
+        change = await database_sync_to_async(services.edit_message)(
+            room_name=self.room_name,
+            user=user,
+            seq=request.seq,
+            body=request.message,
+            client_id=request.client_id or uuid.uuid4().hex,
+        )
+        await notifications.message_changed(change)
+
+    async def delete(
+        self, request: DeleteRequest, *, user: AbstractBaseUser | AnonymousUser
+    ) -> None:
+        """Delete a message, as `edit` edits one. Raises services.ChatError."""
+        change = await database_sync_to_async(services.delete_message)(
+            room_name=self.room_name,
+            user=user,
+            seq=request.seq,
+            client_id=request.client_id or uuid.uuid4().hex,
+        )
+        await notifications.message_changed(change)
 
     async def mark_read(
         self, seq: int, *, user: AbstractBaseUser | AnonymousUser

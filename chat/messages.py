@@ -2,11 +2,13 @@
 Wire messages of the chat endpoints.
 
 A connection to one room, ws/chat/{room_name}/:
-client to server: `new_chat_message`, `load_history`, `typing`, `mark_read`,
-`ping`. Server to client: `chat_history` or the resumed messages on connect,
-then `new_chat_message` for each message posted by others, `message_accepted`
-for one's own, presence and typing events, read state and receipts, `pong`,
-and chanx's `authentication` and `error` frames.
+client to server: `new_chat_message`, `edit_message`, `delete_message`,
+`load_history`, `typing`, `mark_read`, `ping`. Server to client:
+`chat_history` or the resumed stream on connect, then each entry of the
+room's stream (`new_chat_message` for each message posted by others,
+`message_edited`, `message_deleted`), `message_accepted` for one's own
+messages, presence and typing events, read state and receipts, `pong`, and
+chanx's `authentication` and `error` frames.
 
 A connection to all of a user's rooms, ws/chat/: `room_list` on connect;
 `subscribe` with a cursor ({room: last_seq}) and `unsubscribe`; each room's
@@ -85,6 +87,45 @@ class Typing(Strict, BaseMessage):
     payload: None = None
 
 
+class EditRequest(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    seq: int = Field(ge=1, description="The message to change: one of your own.")
+    message: str = Field(min_length=1, max_length=MESSAGE_MAX_LENGTH)
+    client_id: str | None = Field(
+        default=None,
+        pattern=CLIENT_ID_PATTERN,
+        description="Unique per change: a resend with the same id changes nothing more.",
+    )
+
+
+class EditMessage(Strict, BaseMessage):
+    """
+    Change the text of one of your own messages. The edit is stored as an
+    entry of the room's stream, with a seq of its own, and everyone in the
+    room gets it as `message_edited`, the editor too.
+    """
+
+    action: Literal["edit_message"] = "edit_message"
+    payload: EditRequest
+
+
+class DeleteRequest(Strict):
+    seq: int = Field(ge=1, description="The message to delete.")
+    client_id: str | None = Field(default=None, pattern=CLIENT_ID_PATTERN)
+
+
+class DeleteMessage(Strict, BaseMessage):
+    """
+    Delete a message: your own, or anyone's if you moderate the room (staff,
+    and a private room's owner). It leaves a tombstone: the message stays in
+    history, empty and marked deleted. Everyone gets `message_deleted`.
+    """
+
+    action: Literal["delete_message"] = "delete_message"
+    payload: DeleteRequest
+
+
 class ReadRequest(Strict):
     seq: int = Field(ge=0, description="The newest seq the user has seen in the room.")
 
@@ -111,6 +152,8 @@ class ChatMessageView(Strict):
     name: str
     guest: bool
     sent_at: datetime
+    edited_at: datetime | None = Field(default=None, description="Null if never edited.")
+    deleted: bool = Field(default=False, description="A tombstone: `message` is empty.")
 
 
 class PostedChatMessage(Strict, BaseMessage):
@@ -135,8 +178,15 @@ class MessageAccepted(Strict, BaseMessage):
 
 
 class HistoryPage(Strict):
-    messages: list[ChatMessageView] = Field(description="Oldest first.")
+    messages: list[ChatMessageView] = Field(
+        description="Oldest first, each as it is now: edited, or deleted."
+    )
     has_more: bool = Field(description="Older messages exist before the first one.")
+    last_seq: int | None = Field(
+        default=None,
+        description="On connect: the room's newest seq, edits and deletions included, "
+        "which the page reflects; resume from it.",
+    )
 
 
 class ChatHistory(Strict, BaseMessage):
@@ -144,6 +194,37 @@ class ChatHistory(Strict, BaseMessage):
 
     action: Literal["chat_history"] = "chat_history"
     payload: HistoryPage
+
+
+class MessageEdit(Strict):
+    seq: int = Field(description="The edit's own place in the room's stream.")
+    client_id: str
+    target_seq: int = Field(description="The message edited.")
+    message: str = Field(description="Its new text.")
+    name: str = Field(description="Who edited it: its author.")
+    edited_at: datetime
+
+
+class MessageEdited(Strict, BaseMessage):
+    """A message was edited: show `message` for the one at `target_seq`."""
+
+    action: Literal["message_edited"] = "message_edited"
+    payload: MessageEdit
+
+
+class MessageDeletion(Strict):
+    seq: int = Field(description="The deletion's own place in the room's stream.")
+    client_id: str
+    target_seq: int = Field(description="The message deleted.")
+    name: str = Field(description="Who deleted it: its author or a moderator.")
+    deleted_at: datetime
+
+
+class MessageDeleted(Strict, BaseMessage):
+    """A message was deleted: show a tombstone for the one at `target_seq`."""
+
+    action: Literal["message_deleted"] = "message_deleted"
+    payload: MessageDeletion
 
 
 class ResumeSummary(Strict):
@@ -362,7 +443,8 @@ class Unsubscribe(Strict, BaseMessage):
 
 
 RoomFrameIn = Annotated[
-    NewChatMessage | LoadHistory | Typing | MarkRead, Field(discriminator="action")
+    NewChatMessage | LoadHistory | Typing | MarkRead | EditMessage | DeleteMessage,
+    Field(discriminator="action"),
 ]
 
 
@@ -380,6 +462,8 @@ class ToRoom(Strict, BaseMessage):
 
 RoomFrameOut = Annotated[
     PostedChatMessage
+    | MessageEdited
+    | MessageDeleted
     | MessageAccepted
     | ChatHistory
     | ChatResumed

@@ -107,10 +107,27 @@ class ReadState(models.Model):
 
 
 class Message(models.Model):
-    """An accepted chat message, numbered by `seq` within its room."""
+    """
+    An entry of a room's numbered stream: an accepted chat message, or a
+    change to one (an edit, a deletion), numbered by `seq` within its room.
+    A change is stored as an entry of its own, so a client that resumes
+    gets it in order; the message it changes is updated too, so history
+    pages show each message as it is now.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message"
+        EDIT = "edit"
+        DELETE = "delete"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveBigIntegerField()
+    # A default in the database too: the chat's fastest path inserts messages in SQL of its own.
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.MESSAGE, db_default=Kind.MESSAGE
+    )
+    # The seq of the message an edit or a deletion changes.
+    target_seq = models.PositiveBigIntegerField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -125,6 +142,9 @@ class Message(models.Model):
     # Chosen by the client; a resend with the same id is the same message.
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A message's state now: when it was last edited, and when deleted (its body is then empty).
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -17,6 +17,10 @@ from chat.messages import (
     ChatMessageView,
     DirectMessageNotice,
     DirectMessageReceived,
+    MessageDeleted,
+    MessageDeletion,
+    MessageEdit,
+    MessageEdited,
     PostedChatMessage,
     PresenceChange,
     PresenceJoined,
@@ -44,6 +48,16 @@ def encode(message: BaseMessage) -> str:
 
 
 def message_view(message: Message | StoredMessage) -> ChatMessageView:
+    """A message as it is now; one just posted has been neither edited nor deleted."""
+    if isinstance(message, StoredMessage):
+        return ChatMessageView(
+            seq=message.seq,
+            client_id=message.client_id,
+            message=message.body,
+            name=message.author_name,
+            guest=message.is_guest,
+            sent_at=message.created_at,
+        )
     return ChatMessageView(
         seq=message.seq,
         client_id=message.client_id,
@@ -51,11 +65,35 @@ def message_view(message: Message | StoredMessage) -> ChatMessageView:
         name=message.author_name,
         guest=message.is_guest,
         sent_at=message.created_at,
+        edited_at=message.edited_at,
+        deleted=message.deleted_at is not None,
     )
 
 
-def message_frame(message: Message | StoredMessage) -> str:
-    return encode(PostedChatMessage(payload=message_view(message)))
+def message_frame(entry: Message | StoredMessage) -> str:
+    """The frame of an entry of a room's stream: a message, an edit or a deletion."""
+    if isinstance(entry, Message) and entry.kind == Message.Kind.EDIT:
+        assert entry.target_seq is not None, "an edit names the message it changes"
+        edit = MessageEdit(
+            seq=entry.seq,
+            client_id=entry.client_id,
+            target_seq=entry.target_seq,
+            message=entry.body,
+            name=entry.author_name,
+            edited_at=entry.created_at,
+        )
+        return encode(MessageEdited(payload=edit))
+    if isinstance(entry, Message) and entry.kind == Message.Kind.DELETE:
+        assert entry.target_seq is not None, "a deletion names the message it deletes"
+        deletion = MessageDeletion(
+            seq=entry.seq,
+            client_id=entry.client_id,
+            target_seq=entry.target_seq,
+            name=entry.author_name,
+            deleted_at=entry.created_at,
+        )
+        return encode(MessageDeleted(payload=deletion))
+    return encode(PostedChatMessage(payload=message_view(entry)))
 
 
 def _layer() -> Any:
@@ -110,6 +148,20 @@ async def message_posted(
             await layer.group_send(
                 group, {"type": "chat.notice", "room": message.room_name, "frame": notice}
             )
+
+
+async def message_changed(change: Message) -> None:
+    """Deliver an edit or a deletion to its room, as the entry of the stream it is."""
+    await _layer().group_send(
+        chat_room_group(change.room.name),
+        {
+            "type": "chat.message",
+            "room": change.room.name,
+            "seq": change.seq,
+            "client_id": change.client_id,
+            "frame": message_frame(change),
+        },
+    )
 
 
 async def room_event(room_name: str, frame: BaseMessage, *, sender: str | None = None) -> None:

@@ -67,12 +67,21 @@ def is_member(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
     )
 
 
+def may_moderate(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Who may delete anyone's message in `room`: staff, and a private room's owner."""
+    if not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_staff", False)) or (
+        room.kind == Room.Kind.PRIVATE and room.owner_id is not None and room.owner_id == user.pk
+    )
+
+
 def room_messages(room_name: str) -> QuerySet[Message]:
     return Message.objects.filter(room__name=room_name).select_related("room")
 
 
 def messages_after(room_name: str, seq: int, *, upto: int | None = None) -> list[Message]:
-    """Messages with `seq` < message seq <= `upto`, oldest first."""
+    """The stream's entries (messages, edits, deletions) with `seq` < seq <= `upto`, in order."""
     messages = room_messages(room_name).filter(seq__gt=seq)
     if upto is not None:
         messages = messages.filter(seq__lte=upto)
@@ -80,8 +89,11 @@ def messages_after(room_name: str, seq: int, *, upto: int | None = None) -> list
 
 
 def messages_before(room_name: str, seq: int | None, *, limit: int) -> tuple[list[Message], bool]:
-    """Up to `limit` messages before `seq` (else the newest), oldest first; and if more exist."""
-    messages = room_messages(room_name)
+    """
+    Up to `limit` messages before `seq` (else the newest), oldest first, each
+    as it is now; and if more exist. Edits and deletions are in the messages.
+    """
+    messages = room_messages(room_name).filter(kind=Message.Kind.MESSAGE)
     if seq is not None:
         messages = messages.filter(seq__lt=seq)
     page = list(messages.order_by("-seq")[: limit + 1])
@@ -186,7 +198,9 @@ def with_reads(rooms: QuerySet[Room], user: AbstractBaseUser) -> QuerySet[Room]:
 
 
 def _unread(room: Any, after: Any, user: AbstractBaseUser) -> QuerySet[Message, Any]:
-    others = Message.objects.filter(room=room, seq__gt=after).exclude(author_id=user.pk)
+    others = Message.objects.filter(room=room, seq__gt=after, kind=Message.Kind.MESSAGE).exclude(
+        author_id=user.pk
+    )
     return others.values("pk")[:UNREAD_COUNTED]
 
 

@@ -8,8 +8,9 @@ after the commit, so no client ever sees a message a rollback erased.
 import asyncio
 import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -397,6 +398,94 @@ def direct_room(*, user: User, other_username: str) -> Room:
             "ask the site's staff to rename it."
         )
     return room
+
+
+def edit_message(
+    *, room_name: str, user: AbstractBaseUser | AnonymousUser, seq: int, body: str, client_id: str
+) -> Message:
+    """
+    Change the text of `user`'s own message `seq`; the edit, an entry of
+    the room's stream with a seq of its own, is returned for broadcast.
+    """
+
+    def check(room: Room, target: Message) -> None:
+        if target.author_id is None or target.author_id != user.pk:
+            raise ChatError("You can edit only your own messages.")
+
+    def apply(target: Message, now: datetime) -> None:
+        target.body, target.edited_at = body, now
+        target.save(update_fields=["body", "edited_at"])
+
+    return _change(room_name, user, seq, client_id, Message.Kind.EDIT, body, check, apply)
+
+
+def delete_message(
+    *, room_name: str, user: AbstractBaseUser | AnonymousUser, seq: int, client_id: str
+) -> Message:
+    """
+    Delete message `seq`: `user`'s own, or anyone's if they moderate the
+    room. Its text goes; it stays in the stream as a tombstone. The
+    deletion, an entry of the stream, is returned for broadcast.
+    """
+
+    def check(room: Room, target: Message) -> None:
+        own = target.author_id is not None and target.author_id == user.pk
+        if not own and not selectors.may_moderate(room, user):
+            raise ChatError("Only its author or a moderator of the room may delete a message.")
+
+    def apply(target: Message, now: datetime) -> None:
+        target.body, target.deleted_at = "", now
+        target.save(update_fields=["body", "deleted_at"])
+
+    return _change(room_name, user, seq, client_id, Message.Kind.DELETE, "", check, apply)
+
+
+@transaction.atomic
+def _change(
+    room_name: str,
+    user: AbstractBaseUser | AnonymousUser,
+    seq: int,
+    client_id: str,
+    kind: str,
+    body: str,
+    check: Callable[[Room, Message], None],
+    apply: Callable[[Message, datetime], None],
+) -> Message:
+    """
+    Change message `seq` and append the change to the room's stream, under
+    the room's row lock as a post is. A client id seen before in the room
+    returns the change stored the first time: resending is safe.
+    """
+    if not user.is_authenticated:
+        raise ChatError("Log in to edit or delete messages.")
+    room = Room.objects.select_for_update().filter(name=room_name).first()
+    if room is None or not is_member(room, user):
+        raise NotAllowed("You are not a member of this room.")
+    earlier = Message.objects.filter(room=room, client_id=client_id).first()
+    if earlier is not None:
+        if earlier.kind != kind or earlier.target_seq != seq:
+            raise ChatError("This client_id was used for something else in this room.")
+        return earlier
+    target = Message.objects.filter(room=room, seq=seq, kind=Message.Kind.MESSAGE).first()
+    if target is None:
+        raise ChatError(f"This room has no message {seq}.")
+    if target.deleted_at is not None:
+        raise ChatError("This message was deleted.")
+    check(room, target)
+    room.last_seq += 1
+    room.save(update_fields=["last_seq"])
+    change = Message.objects.create(
+        room=room,
+        seq=room.last_seq,
+        kind=kind,
+        target_seq=seq,
+        author_id=user.pk,
+        author_name=user.get_username(),
+        body=body,
+        client_id=client_id,
+    )
+    apply(target, change.created_at)
+    return change
 
 
 @dataclass(frozen=True)

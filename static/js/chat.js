@@ -51,6 +51,7 @@ const el = {
   inviteNote: $("invite-note"),
 };
 const username = el.page.dataset.username || "";
+const isStaff = el.page.dataset.staff === "true";
 const PAGE_TITLE = document.title;
 const ROOM_PLACEHOLDER = el.room.placeholder;
 
@@ -85,14 +86,28 @@ function messageItem(message) {
   guest.textContent = "guest";
   const text = document.createElement("span");
   text.className = "text";
+  const edited = document.createElement("span");
+  edited.className = "edited-tag";
+  edited.textContent = "(edited)";
   const when = document.createElement("time");
   when.className = "time";
-  item.append(who, guest, text, when);
+  const actions = document.createElement("span");
+  actions.className = "actions";
+  for (const [name, label] of [["edit", "Edit"], ["delete", "Delete"]]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `link-button ${name}`;
+    button.dataset.act = name;
+    button.textContent = label;
+    actions.append(button);
+  }
+  item.append(who, guest, text, edited, when, actions);
   return item;
 }
 
 function fill(item, message) {
   item.dataset.seq = message.seq ?? "";
+  item.dataset.author = message.guest ? "" : message.name;
   item.querySelector(".author").textContent = message.name;
   item.querySelector(".guest-tag").hidden = !message.guest;
   item.querySelector(".text").textContent = message.message;
@@ -100,7 +115,82 @@ function fill(item, message) {
   const when = item.querySelector(".time");
   when.dateTime = sentAt.toISOString();
   when.textContent = sentAt.toLocaleTimeString();
+  item.querySelector(".edited-tag").hidden = !message.edited_at;
+  if (message.deleted) markDeleted(item);
+  renderActions(item);
 }
+
+// A deleted message stays where it was, as a tombstone.
+function markDeleted(item) {
+  item.classList.add("deleted");
+  item.querySelector(".text").textContent = "This message was deleted.";
+  item.querySelector(".edited-tag").hidden = true;
+  renderActions(item);
+}
+
+// Who moderates the room shown: staff, and a private room's owner.
+function moderates() {
+  const known = connection ? rooms.get(connection.room) : undefined;
+  return isStaff || (known?.kind === "private" && known.owner === username);
+}
+
+// Edit your own messages; delete them too, or anyone's where you moderate.
+function renderActions(item) {
+  const own = Boolean(username) && item.dataset.author === username;
+  const live = Boolean(item.dataset.seq) && !item.classList.contains("deleted");
+  item.querySelector(".actions .edit").hidden = !(live && own);
+  item.querySelector(".actions .delete").hidden = !(live && (own || moderates()));
+}
+
+function itemAt(seq) {
+  return el.messages.querySelector(`li.message[data-seq="${seq}"]`);
+}
+
+// An edit or a deletion, from anyone, this page included: applied where the message is shown.
+function applyChange(action, change) {
+  const item = itemAt(change.target_seq);
+  if (!item) return; // not loaded here: a history page shows it as it is now
+  if (action === "message_deleted") {
+    markDeleted(item);
+    return;
+  }
+  item.querySelector(".text").textContent = change.message;
+  item.querySelector(".edited-tag").hidden = false;
+}
+
+function startEditing(item) {
+  if (item.querySelector(".edit-input")) return;
+  const text = item.querySelector(".text");
+  const input = document.createElement("input");
+  input.className = "edit-input";
+  input.value = text.textContent;
+  input.maxLength = el.messageInput.maxLength;
+  input.setAttribute("aria-label", "Edit your message; Enter saves, Escape cancels");
+  text.hidden = true;
+  text.after(input);
+  input.focus();
+  const done = () => {
+    input.remove();
+    text.hidden = false;
+  };
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") done();
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const changed = input.value.trim();
+    if (changed && changed !== text.textContent) connection?.edit(Number(item.dataset.seq), changed);
+    done();
+  });
+  input.addEventListener("blur", done);
+}
+
+el.messages.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-act]");
+  const item = button?.closest("li.message");
+  if (!item || !connection) return;
+  if (button.dataset.act === "edit") startEditing(item);
+  else if (confirm("Delete this message for everyone?")) connection.remove(Number(item.dataset.seq));
+});
 
 function show(message, { own = false, pending = false, prepend = false } = {}) {
   let item = shown.get(message.client_id);
@@ -125,6 +215,7 @@ function confirmOwn({ client_id, seq, sent_at }) {
   if (!item) return;
   item.classList.remove("pending");
   item.dataset.seq = seq;
+  renderActions(item);
   renderReceipts();
 }
 
@@ -398,6 +489,7 @@ function join(room) {
       readIfSeen();
     },
     own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
+    change: applyChange,
     reset: clearMessages,
     presence: updatePresence,
     typing: showTyping,

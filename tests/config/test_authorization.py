@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 
 from chat.models import Room
-from chat.services import create_private_room
+from chat.participants import Participant, participant_for
+from chat.services import create_private_room, post_message
 from config.asgi import application
 from system.models import Job
 from tests.support.asyncapi import endpoints
@@ -38,6 +39,8 @@ SAMPLES: dict[str, Any] = {
     "load_history": {"before_seq": 1},
     "typing": None,
     "mark_read": {"seq": 0},
+    "edit_message": {"seq": 1, "message": "edited"},  # the member's
+    "delete_message": {"seq": "{deletable}"},
     "ping": None,
     "assistant_message": "How do I run the tests?",
     "stop_streaming": None,
@@ -51,6 +54,9 @@ SAMPLES: dict[str, Any] = {
         "frame": {"action": "new_chat_message", "payload": {"message": "hi"}},
     },
 }
+# The message each endpoint's delete_message deletes: one each, as a message is deleted once.
+DELETABLE = {"chat": 2, "rooms": 3}
+GUEST = Participant(key="guest:matrix", name="Gus", guest=True)
 PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
 
 
@@ -82,20 +88,38 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "public room", "load_history"): everyone("chat_history"),
     ("chat", "public room", "typing"): everyone("-"),
     ("chat", "public room", "mark_read"): SIGNED_IN_READ,
+    ("chat", "public room", "edit_message"): {**everyone("error"), "member": "message_edited"},
+    ("chat", "public room", "delete_message"): {**everyone("error"), "staff": "message_deleted"},
     ("chat", "public room", "ping"): everyone("pong"),
     ("chat", "private room", "new_chat_message"): private("message_accepted"),
     ("chat", "private room", "load_history"): private("chat_history"),
     ("chat", "private room", "typing"): private("-"),
     ("chat", "private room", "mark_read"): private("read_state"),
+    ("chat", "private room", "edit_message"): private("message_edited"),
+    ("chat", "private room", "delete_message"): private("message_deleted"),
     ("chat", "private room", "ping"): private("pong"),
     ("rooms", "public room", "subscribe"): everyone("in_room:chat_history"),
     ("rooms", "public room", "in_room"): everyone("in_room:message_accepted"),
     ("rooms", "public room", "in_room/mark_read"): SIGNED_IN_READ,
+    ("rooms", "public room", "in_room/edit_message"): {
+        **everyone("error"),
+        "member": "in_room:message_edited",
+    },
+    ("rooms", "public room", "in_room/delete_message"): {
+        **everyone("error"),
+        "staff": "in_room:message_deleted",
+    },
     ("rooms", "public room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "public room", "ping"): everyone("pong"),
     ("rooms", "private room", "subscribe"): PRIVATE_SUBSCRIBE,
     ("rooms", "private room", "in_room"): members_only("in_room:message_accepted", others="error"),
     ("rooms", "private room", "in_room/mark_read"): members_only("read_state", others="error"),
+    ("rooms", "private room", "in_room/edit_message"): members_only(
+        "in_room:message_edited", others="error"
+    ),
+    ("rooms", "private room", "in_room/delete_message"): members_only(
+        "in_room:message_deleted", others="error"
+    ),
     ("rooms", "private room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "private room", "ping"): everyone("pong"),
     ("assistant", "", "assistant_message"): everyone("streaming_start"),
@@ -121,6 +145,19 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     staff = User.objects.create_user("staff", is_staff=True)
     create_private_room(owner=member, name="vault", member_usernames=[])
     Room.objects.create(name="lobby")
+    # Seq 1 of each room is the member's; 2 and 3, each endpoint's to delete, a guest's in the
+    # public room (only staff may delete it) and the member's own in the private one.
+    as_member = participant_for(member, guest_id=None, guest_name=None, connection="matrix")
+    for room, author, user in (("lobby", as_member, member), ("vault", as_member, member)):
+        for seq in (1, 2, 3):
+            by_guest = room == "lobby" and seq > 1
+            post_message(
+                room_name=room,
+                author=GUEST if by_guest else author,
+                user=AnonymousUser() if by_guest else user,
+                body=f"message {seq}",
+                client_id=f"{room}-{seq}",
+            )
     Job.objects.create(id=SAMPLES["cancel_job"]["job_id"], owner=member, task_type="analyze",
                        content="queued, never started")  # fmt: skip
     return {
@@ -132,13 +169,15 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     }
 
 
-def sample(action: str, room: str) -> dict[str, Any]:
+def sample(action: str, room: str, *, deletable: int = DELETABLE["chat"]) -> dict[str, Any]:
     envelope, _, inner = action.partition("/")
     if inner:
-        return {"action": envelope, "payload": {"room": room, "frame": sample(inner, room)}}
-    frame: dict[str, Any] = {"action": action}
+        frame = sample(inner, room, deletable=DELETABLE["rooms"])
+        return {"action": envelope, "payload": {"room": room, "frame": frame}}
+    frame = {"action": action}
     if SAMPLES[action] is not None:
-        frame["payload"] = json.loads(json.dumps(SAMPLES[action]).replace("{room}", room))
+        text = json.dumps(SAMPLES[action]).replace("{room}", room)
+        frame["payload"] = json.loads(text.replace('"{deletable}"', str(deletable)))
     return frame
 
 

@@ -163,7 +163,7 @@ export class RoomChannel {
   constructor(connection, room) {
     this.connection = connection;
     this.room = room;
-    this.on = {}; // { state, message, history, own, presence, typing, receipts, error, reset }
+    this.on = {}; // { state, message, change, history, own, presence, typing, receipts, error, reset }
     this.lastSeq = null; // newest seq delivered; null until the first history page
     this.pending = new Map(); // client_id -> payload, sent but not yet acknowledged
     this.mine = new Set(); // client ids of every message posted from this page
@@ -181,6 +181,21 @@ export class RoomChannel {
     this.mine.add(clientId);
     this.connection.toRoom(this.room, { action: "new_chat_message", payload });
     return clientId;
+  }
+
+  // Edits and deletions are entries of the room's stream: everyone, this page too, gets them.
+  edit(seq, message) {
+    this.connection.toRoom(this.room, {
+      action: "edit_message",
+      payload: { seq, message, client_id: crypto.randomUUID() },
+    });
+  }
+
+  remove(seq) {
+    this.connection.toRoom(this.room, {
+      action: "delete_message",
+      payload: { seq, client_id: crypto.randomUUID() },
+    });
   }
 
   typing() {
@@ -204,6 +219,10 @@ export class RoomChannel {
         break;
       case "new_chat_message":
         this.deliver(payload);
+        break;
+      case "message_edited":
+      case "message_deleted":
+        this.deliverChange(frame.action, payload);
         break;
       case "chat_resumed":
         this.caughtUp();
@@ -239,8 +258,9 @@ export class RoomChannel {
     const older = this.lastSeq !== null && page.messages.length > 0 && page.messages.at(-1).seq <= this.lastSeq;
     this.on.history?.(page, { older });
     if (!older) {
+      // The page shows each message as it is now, up to the room's newest entry.
       for (const message of page.messages) this.lastSeq = Math.max(this.lastSeq ?? 0, message.seq);
-      if (this.lastSeq === null) this.lastSeq = 0;
+      this.lastSeq = Math.max(this.lastSeq ?? 0, page.last_seq ?? 0);
       this.caughtUp();
     }
   }
@@ -255,6 +275,12 @@ export class RoomChannel {
       return;
     }
     this.on.message?.(message);
+  }
+
+  deliverChange(action, change) {
+    if (this.lastSeq !== null && change.seq <= this.lastSeq) return; // already applied
+    this.lastSeq = change.seq;
+    this.on.change?.(action, change);
   }
 
   caughtUp() {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Membership, Message, ReadState, Room
+from chat.models import Membership, Mention, Message, Reaction, ReadState, Room
 
 
 class MembershipInline(admin.TabularInline[Membership, Room]):
@@ -38,3 +38,19 @@ class ReadStateAdmin(admin.ModelAdmin[ReadState]):
     search_fields = ["room__name", "user__username"]
     list_select_related = ["room", "user"]
     readonly_fields = ["updated_at"]
+
+
+@admin.register(Reaction)
+class ReactionAdmin(admin.ModelAdmin[Reaction]):
+    list_display = ["message", "emoji", "user", "created_at"]
+    search_fields = ["message__room__name", "user__username"]
+    list_select_related = ["message__room", "user"]
+    raw_id_fields = ["message"]
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin[Mention]):
+    list_display = ["room", "seq", "user"]
+    search_fields = ["room__name", "user__username"]
+    list_select_related = ["room", "user"]
+    raw_id_fields = ["message"]

@@ -28,6 +28,7 @@ from chat.messages import (
     InRoom,
     LoadHistory,
     MarkRead,
+    Mentioned,
     MessageAccepted,
     MessageDeleted,
     MessageEdited,
@@ -36,6 +37,8 @@ from chat.messages import (
     PresenceJoined,
     PresenceLeft,
     PresenceState,
+    React,
+    ReactionChanged,
     ReadReceipt,
     ReadReceipts,
     ReadStateChanged,
@@ -112,10 +115,12 @@ class ChatConsumer(ChatSocket):
         PostedChatMessage,
         MessageEdited,
         MessageDeleted,
+        ReactionChanged,
         PresenceState,
         PresenceJoined,
         PresenceLeft,
         DirectMessageReceived,
+        Mentioned,
         ReadStateChanged,
         ReadReceipts,
         ReadReceipt,
@@ -193,8 +198,18 @@ class ChatConsumer(ChatSocket):
     async def handle_delete_message(self, message: DeleteMessage) -> None:
         await self.changing(self.room.delete(message.payload, user=self.user))
 
+    @ws_handler(
+        summary="Add an emoji reaction to a message, or take yours back",
+        description="A change is stored as the room's next entry and everyone, the reactor "
+        "too, gets `reaction_changed`; asking for what stands already sends nothing. "
+        "Signed-in members only; a refusal is an `error` frame.",
+        output_type=ReactionChanged,
+    )
+    async def handle_react(self, message: React) -> None:
+        await self.changing(self.room.react(message.payload, user=self.user))
+
     async def changing(self, change: Awaitable[None]) -> None:
-        """Run an edit or a deletion; a refusal is an error frame, a non-member is closed."""
+        """Run a change to a message; a refusal is an error frame, a non-member is closed."""
         try:
             await change
         except services.NotAllowed as denied:
@@ -267,6 +282,10 @@ class ChatConsumer(ChatSocket):
     async def chat_granted(self, event: dict[str, Any]) -> None:
         """This user joined a room: news for their connection to all rooms, not this one."""
 
+    async def chat_mention(self, event: dict[str, Any]) -> None:
+        """Someone named this user, here or in another room: every connection of theirs hears."""
+        await self.send(text_data=event["frame"])
+
     async def chat_read(self, event: dict[str, Any]) -> None:
         """This user read further, here or on another connection; this room's news only."""
         if event["room"] == self.room.room_name:
@@ -315,6 +334,7 @@ class RoomsConsumer(ChatSocket):
         DirectMessageReceived,
         ReadStateChanged,
         RoomActivity,
+        Mentioned,
     ]
 
     feeds: dict[str, RoomFeed]
@@ -385,7 +405,7 @@ class RoomsConsumer(ChatSocket):
         await self.send_message(Unsubscribed(payload=why))
 
     @ws_handler(
-        summary="Post, edit, delete, page back, type or mark read in a subscribed room",
+        summary="Post, edit, delete, react, page back, type or mark read in a subscribed room",
         description="The frame inside is one of the one-room endpoint's, answered the same "
         "way inside `in_room`.",
         output_type=[InRoom, Unsubscribed],
@@ -408,6 +428,8 @@ class RoomsConsumer(ChatSocket):
                 await feed.edit(frame.payload, user=self.user)
             elif isinstance(frame, DeleteMessage):
                 await feed.delete(frame.payload, user=self.user)
+            elif isinstance(frame, React):
+                await feed.react(frame.payload, user=self.user)
             elif isinstance(frame, MarkRead):
                 if (unmoved := await feed.mark_read(frame.payload.seq, user=self.user)) is not None:
                     await self.send_message(unmoved)
@@ -457,3 +479,7 @@ class RoomsConsumer(ChatSocket):
         """A message in a room of this user's that this connection does not follow."""
         if event["room"] not in self.feeds:
             await self.send(text_data=event["frame"])
+
+    async def chat_mention(self, event: dict[str, Any]) -> None:
+        """Someone named this user in a room, followed here or not: its mentions count grows."""
+        await self.send(text_data=event["frame"])

@@ -43,6 +43,7 @@ from chat.messages import (
     PresenceLeft,
     PresenceSnapshot,
     PresenceState,
+    ReactRequest,
     ReaderList,
     ReadReceipts,
     ReadStateChanged,
@@ -156,7 +157,9 @@ class RoomFeed:
             # up to the room's newest seq are in it, and are not sent again.
             newest = max([backlog.newest, *(m.seq for m in backlog.messages)])
             self.cursor.last_seq = newest
-            views = [notifications.message_view(m) for m in backlog.messages]
+            views = [
+                notifications.message_view(m, backlog.reactions.get(m.pk)) for m in backlog.messages
+            ]
             page = HistoryPage(messages=views, has_more=backlog.has_more, last_seq=newest)
             await self.send_message(ChatHistory(payload=page))
         if backlog.readers is not None:
@@ -223,7 +226,9 @@ class RoomFeed:
             )
         # A resend is broadcast again too: receivers drop seqs they already have,
         # and this way a broadcast lost before a crash still goes out.
-        await notifications.message_posted(posted.message, posted.members, direct=posted.direct)
+        await notifications.message_posted(
+            posted.message, posted.members, direct=posted.direct, mentioned=posted.mentioned
+        )
         stored = posted.message
         return MessageAccepted(
             payload=MessageAcceptance(
@@ -244,7 +249,8 @@ class RoomFeed:
         page, has_more = await database_sync_to_async(selectors.messages_before)(
             self.room_name, request.before_seq, limit=request.limit
         )
-        views = [notifications.message_view(m) for m in page]
+        reactions = await database_sync_to_async(selectors.reactions_on)(page)
+        views = [notifications.message_view(m, reactions.get(m.pk)) for m in page]
         return ChatHistory(payload=HistoryPage(messages=views, has_more=has_more))
 
     async def edit(self, request: EditRequest, *, user: AbstractBaseUser | AnonymousUser) -> None:
@@ -272,6 +278,22 @@ class RoomFeed:
             client_id=request.client_id or uuid.uuid4().hex,
         )
         await notifications.message_changed(change)
+
+    async def react(self, request: ReactRequest, *, user: AbstractBaseUser | AnonymousUser) -> None:
+        """
+        Add or take back the user's reaction; everyone in the room gets the
+        change, unless it stood so already. Raises services.ChatError.
+        """
+        change = await database_sync_to_async(services.react)(
+            room_name=self.room_name,
+            user=user,
+            seq=request.seq,
+            emoji=request.emoji,
+            remove=request.remove,
+            client_id=request.client_id or uuid.uuid4().hex,
+        )
+        if change is not None:
+            await notifications.message_changed(change)
 
     async def mark_read(
         self, seq: int, *, user: AbstractBaseUser | AnonymousUser

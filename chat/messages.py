@@ -3,25 +3,28 @@ Wire messages of the chat endpoints.
 
 A connection to one room, ws/chat/{room_name}/:
 client to server: `new_chat_message`, `edit_message`, `delete_message`,
-`load_history`, `typing`, `mark_read`, `ping`. Server to client:
+`react`, `load_history`, `typing`, `mark_read`, `ping`. Server to client:
 `chat_history` or the resumed stream on connect, then each entry of the
 room's stream (`new_chat_message` for each message posted by others,
-`message_edited`, `message_deleted`), `message_accepted` for one's own
-messages, presence and typing events, read state and receipts, `pong`, and
+`message_edited`, `message_deleted`, `reaction_changed`), `message_accepted`
+for one's own messages, presence and typing events, read state and
+receipts, `mentioned` when someone names the user in any room, `pong`, and
 chanx's `authentication` and `error` frames.
 
 A connection to all of a user's rooms, ws/chat/: `room_list` on connect;
 `subscribe` with a cursor ({room: last_seq}) and `unsubscribe`; each room's
 frames, both ways, are the ones above inside an `in_room` envelope that names
 the room; `unsubscribed`, `room_added` and `room_removed` as access changes;
-`read_state` and `room_activity`, which keep the list's unread counts.
+`read_state`, `room_activity` and `mentioned`, which keep the list's unread
+counts and mentions.
 """
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
 from chanx.messages.base import BaseMessage
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from chat.rooms import ROOM_NAME_MAX_LENGTH
 from core.messages import Strict
@@ -33,9 +36,30 @@ HISTORY_PAGE_MAX = 100
 SUBSCRIPTIONS_MAX = 100
 UNREAD_COUNTED = 100
 RECEIPTS_ROOM_MAX = 10
+REACTIONS_PER_MESSAGE_MAX = 20  # different emoji on one message
+EMOJI_MAX_LENGTH = 16  # code points: the longest family or flag sequences fit
 ROOM_NAME_PATTERN = rf"^[A-Za-z0-9_-]{{1,{ROOM_NAME_MAX_LENGTH}}}$"
 
 RoomName = Annotated[str, Field(pattern=ROOM_NAME_PATTERN)]
+
+# What an emoji is made of: symbols (So), skin-tone modifiers (Sk), variation
+# selectors (Mn), the keycap mark (Me) and the zero-width joiner (Cf), plus the
+# digits, # and * of keycaps. Unicode's own categories are enough to keep text
+# out of reactions; which symbols a client offers is its choice.
+EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Cf"})
+
+
+def emoji_only(text: str) -> str:
+    categories = [unicodedata.category(char) for char in text]
+    if not any(category in ("So", "Me") for category in categories) or not all(
+        category in EMOJI_CATEGORIES or char in "0123456789#*"
+        for char, category in zip(text, categories, strict=True)
+    ):
+        raise ValueError("A reaction is one emoji.")
+    return text
+
+
+Emoji = Annotated[str, Field(min_length=1, max_length=EMOJI_MAX_LENGTH), AfterValidator(emoji_only)]
 
 
 # Client to server
@@ -126,6 +150,29 @@ class DeleteMessage(Strict, BaseMessage):
     payload: DeleteRequest
 
 
+class ReactRequest(Strict):
+    seq: int = Field(ge=1, description="The message to react to.")
+    emoji: Emoji
+    remove: bool = Field(default=False, description="Take your reaction back rather than add it.")
+    client_id: str | None = Field(
+        default=None,
+        pattern=CLIENT_ID_PATTERN,
+        description="Unique per change: a resend with the same id changes nothing more.",
+    )
+
+
+class React(Strict, BaseMessage):
+    """
+    Add an emoji reaction to a message, or take yours back (`remove`); the
+    page toggles. A change is stored as an entry of the room's stream and
+    everyone gets it as `reaction_changed`; asking for what already stands
+    changes nothing and sends nothing. Signed-in members only.
+    """
+
+    action: Literal["react"] = "react"
+    payload: ReactRequest
+
+
 class ReadRequest(Strict):
     seq: int = Field(ge=0, description="The newest seq the user has seen in the room.")
 
@@ -143,6 +190,11 @@ class MarkRead(Strict, BaseMessage):
 # Server to client
 
 
+class ReactionView(Strict):
+    emoji: str
+    users: list[str] = Field(description="Who reacted so, by username, the first first.")
+
+
 class ChatMessageView(Strict):
     """A stored message as every client sees it."""
 
@@ -154,6 +206,11 @@ class ChatMessageView(Strict):
     sent_at: datetime
     edited_at: datetime | None = Field(default=None, description="Null if never edited.")
     deleted: bool = Field(default=False, description="A tombstone: `message` is empty.")
+    reactions: list[ReactionView] = Field(
+        default_factory=list,
+        description="As they stand, in history pages; a message live or replayed has none "
+        "yet but those that follow it in the stream.",
+    )
 
 
 class PostedChatMessage(Strict, BaseMessage):
@@ -225,6 +282,23 @@ class MessageDeleted(Strict, BaseMessage):
 
     action: Literal["message_deleted"] = "message_deleted"
     payload: MessageDeletion
+
+
+class ReactionChange(Strict):
+    seq: int = Field(description="The change's own place in the room's stream.")
+    client_id: str
+    target_seq: int = Field(description="The message reacted to.")
+    emoji: str
+    name: str = Field(description="Who reacted: a username.")
+    added: bool = Field(description="True if `name` added `emoji`, False if they took it back.")
+    reacted_at: datetime
+
+
+class ReactionChanged(Strict, BaseMessage):
+    """Someone added an emoji to the message at `target_seq`, or took theirs back."""
+
+    action: Literal["reaction_changed"] = "reaction_changed"
+    payload: ReactionChange
 
 
 class ResumeSummary(Strict):
@@ -312,6 +386,10 @@ class ReadPosition(Strict):
     unread: int = Field(
         description=f"Messages by others after `last_read_seq`, counted up to {UNREAD_COUNTED}."
     )
+    mentions: int = Field(
+        default=0,
+        description=f"Messages after `last_read_seq` that name the user, up to {UNREAD_COUNTED}.",
+    )
 
 
 class ReadStateChanged(Strict, BaseMessage):
@@ -368,6 +446,23 @@ class RoomActivity(Strict, BaseMessage):
     payload: RoomActivityNotice
 
 
+class MentionNotice(Strict):
+    room: str
+    seq: int = Field(description="The message that names the user.")
+    name: str = Field(description="Its author's name.")
+    preview: str
+
+
+class Mentioned(Strict, BaseMessage):
+    """
+    Someone named the user (`@username`) in a room they may read: sent to
+    every connection of theirs, whichever rooms it follows.
+    """
+
+    action: Literal["mentioned"] = "mentioned"
+    payload: MentionNotice
+
+
 # The connection to all of a user's rooms, ws/chat/
 
 
@@ -387,6 +482,11 @@ class RoomEntry(Strict):
         default=0,
         description=f"Messages by others after `last_read_seq`, counted up to {UNREAD_COUNTED}; "
         "a public room the user never opened has none.",
+    )
+    mentions: int = Field(
+        default=0,
+        description="Messages after `last_read_seq` (after the start, if never read) that "
+        f"name the user, counted up to {UNREAD_COUNTED}.",
     )
 
 
@@ -443,7 +543,7 @@ class Unsubscribe(Strict, BaseMessage):
 
 
 RoomFrameIn = Annotated[
-    NewChatMessage | LoadHistory | Typing | MarkRead | EditMessage | DeleteMessage,
+    NewChatMessage | LoadHistory | Typing | MarkRead | EditMessage | DeleteMessage | React,
     Field(discriminator="action"),
 ]
 
@@ -464,6 +564,7 @@ RoomFrameOut = Annotated[
     PostedChatMessage
     | MessageEdited
     | MessageDeleted
+    | ReactionChanged
     | MessageAccepted
     | ChatHistory
     | ChatResumed

@@ -109,7 +109,8 @@ class ReadState(models.Model):
 class Message(models.Model):
     """
     An entry of a room's numbered stream: an accepted chat message, or a
-    change to one (an edit, a deletion), numbered by `seq` within its room.
+    change to one (an edit, a deletion, a reaction added or taken back),
+    numbered by `seq` within its room.
     A change is stored as an entry of its own, so a client that resumes
     gets it in order; the message it changes is updated too, so history
     pages show each message as it is now.
@@ -119,6 +120,8 @@ class Message(models.Model):
         MESSAGE = "message"
         EDIT = "edit"
         DELETE = "delete"
+        REACT = "react"  # its body is the emoji
+        UNREACT = "unreact"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveBigIntegerField()
@@ -126,7 +129,7 @@ class Message(models.Model):
     kind = models.CharField(
         max_length=10, choices=Kind.choices, default=Kind.MESSAGE, db_default=Kind.MESSAGE
     )
-    # The seq of the message an edit or a deletion changes.
+    # The seq of the message a change (an edit, a deletion, a reaction) is to.
     target_seq = models.PositiveBigIntegerField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +171,51 @@ class Message(models.Model):
             is_guest=self.is_guest,
             created_at=self.created_at,
         )
+
+
+class Reaction(models.Model):
+    """A user's emoji on a message, as it stands; each change is an entry of the stream too."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reactions"
+    )
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="one_reaction_per_user_emoji"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.emoji} {self.message}"
+
+
+class Mention(models.Model):
+    """
+    A user named (`@username`) in a message they may read. Room and seq are
+    kept here too, so a room's unread mentions are counted from this table
+    alone; deleting the message deletes its mentions.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_mentions"
+    )
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_user_message")
+        ]
+        indexes = [models.Index(fields=["user", "room", "seq"], name="mentions_of_user_in_room")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}#{self.seq}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from chat.messages import (
     ChatMessageView,
     DirectMessageNotice,
     DirectMessageReceived,
+    Mentioned,
+    MentionNotice,
     MessageDeleted,
     MessageDeletion,
     MessageEdit,
@@ -25,6 +27,9 @@ from chat.messages import (
     PresenceChange,
     PresenceJoined,
     PresenceLeft,
+    ReactionChange,
+    ReactionChanged,
+    ReactionView,
     Reader,
     ReadPosition,
     ReadReceipt,
@@ -47,17 +52,13 @@ def encode(message: BaseMessage) -> str:
     return message.model_dump_json()
 
 
-def message_view(message: Message | StoredMessage) -> ChatMessageView:
-    """A message as it is now; one just posted has been neither edited nor deleted."""
-    if isinstance(message, StoredMessage):
-        return ChatMessageView(
-            seq=message.seq,
-            client_id=message.client_id,
-            message=message.body,
-            name=message.author_name,
-            guest=message.is_guest,
-            sent_at=message.created_at,
-        )
+def message_view(
+    message: Message | StoredMessage, reactions: list[ReactionView] | None = None
+) -> ChatMessageView:
+    """
+    A message as it is now, with `reactions` as they stand (see
+    selectors.reactions_on); one just posted has been neither edited nor deleted.
+    """
     return ChatMessageView(
         seq=message.seq,
         client_id=message.client_id,
@@ -65,13 +66,14 @@ def message_view(message: Message | StoredMessage) -> ChatMessageView:
         name=message.author_name,
         guest=message.is_guest,
         sent_at=message.created_at,
-        edited_at=message.edited_at,
-        deleted=message.deleted_at is not None,
+        edited_at=message.edited_at if isinstance(message, Message) else None,
+        deleted=isinstance(message, Message) and message.deleted_at is not None,
+        reactions=reactions or [],
     )
 
 
 def message_frame(entry: Message | StoredMessage) -> str:
-    """The frame of an entry of a room's stream: a message, an edit or a deletion."""
+    """The frame of an entry of a room's stream: a message, or a change to one."""
     if isinstance(entry, Message) and entry.kind == Message.Kind.EDIT:
         assert entry.target_seq is not None, "an edit names the message it changes"
         edit = MessageEdit(
@@ -93,6 +95,18 @@ def message_frame(entry: Message | StoredMessage) -> str:
             deleted_at=entry.created_at,
         )
         return encode(MessageDeleted(payload=deletion))
+    if isinstance(entry, Message) and entry.kind in (Message.Kind.REACT, Message.Kind.UNREACT):
+        assert entry.target_seq is not None, "a reaction names the message it is to"
+        change = ReactionChange(
+            seq=entry.seq,
+            client_id=entry.client_id,
+            target_seq=entry.target_seq,
+            emoji=entry.body,
+            name=entry.author_name,
+            added=entry.kind == Message.Kind.REACT,
+            reacted_at=entry.created_at,
+        )
+        return encode(ReactionChanged(payload=change))
     return encode(PostedChatMessage(payload=message_view(entry)))
 
 
@@ -103,11 +117,16 @@ def _layer() -> Any:
 
 
 async def message_posted(
-    message: StoredMessage, members: tuple[int, ...] = (), *, direct: bool = False
+    message: StoredMessage,
+    members: tuple[int, ...] = (),
+    *,
+    direct: bool = False,
+    mentioned: tuple[int, ...] = (),
 ) -> None:
     """
-    Deliver a stored message to its room, and tell the room's other
-    `members` (of a private or `direct` room) on their connections elsewhere.
+    Deliver a stored message to its room, tell the room's other `members`
+    (of a private or `direct` room) on their connections elsewhere, and
+    every connection of each user it names (`mentioned`) that it does.
     """
     layer = _layer()
     await layer.group_send(
@@ -120,9 +139,19 @@ async def message_posted(
             "frame": message_frame(message),
         },
     )
+    preview = message.body[:PREVIEW_LENGTH]
+    if mentioned:
+        notice = MentionNotice(
+            room=message.room_name, seq=message.seq, name=message.author_name, preview=preview
+        )
+        frame = encode(Mentioned(payload=notice))
+        for user_id in mentioned:
+            await layer.group_send(
+                chat_user_group(user_id),
+                {"type": "chat.mention", "room": message.room_name, "frame": frame},
+            )
     if not members:
         return
-    preview = message.body[:PREVIEW_LENGTH]
     activity = encode(
         RoomActivity(
             payload=RoomActivityNotice(
@@ -130,9 +159,9 @@ async def message_posted(
             )
         )
     )
-    notice = None
+    direct_notice = None
     if direct:
-        notice = encode(
+        direct_notice = encode(
             DirectMessageReceived(
                 payload=DirectMessageNotice(
                     room=message.room_name, name=message.author_name, preview=preview
@@ -144,14 +173,14 @@ async def message_posted(
         await layer.group_send(
             group, {"type": "chat.activity", "room": message.room_name, "frame": activity}
         )
-        if notice is not None:
+        if direct_notice is not None:
             await layer.group_send(
-                group, {"type": "chat.notice", "room": message.room_name, "frame": notice}
+                group, {"type": "chat.notice", "room": message.room_name, "frame": direct_notice}
             )
 
 
 async def message_changed(change: Message) -> None:
-    """Deliver an edit or a deletion to its room, as the entry of the stream it is."""
+    """Deliver a change to a message to its room, as the entry of the stream it is."""
     await _layer().group_send(
         chat_room_group(change.room.name),
         {

@@ -1,8 +1,10 @@
 """Reads of chat state. Synchronous: async callers wrap them in database_sync_to_async."""
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     Case,
@@ -20,8 +22,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from chat.delivery import Resync, plan_resume
-from chat.messages import RECEIPTS_ROOM_MAX, UNREAD_COUNTED, Reader, ReadPosition, RoomEntry
-from chat.models import Membership, Message, ReadState, Room
+from chat.messages import (
+    RECEIPTS_ROOM_MAX,
+    UNREAD_COUNTED,
+    ReactionView,
+    Reader,
+    ReadPosition,
+    RoomEntry,
+)
+from chat.models import Membership, Mention, Message, Reaction, ReadState, Room
 from chat.rooms import is_direct_room_name
 
 
@@ -100,6 +109,33 @@ def messages_before(room_name: str, seq: int | None, *, limit: int) -> tuple[lis
     return list(reversed(page[:limit])), len(page) > limit
 
 
+def reactions_on(messages: Iterable[Message]) -> dict[int, list[ReactionView]]:
+    """The reactions on `messages` as they stand, by message id: each emoji in the order given."""
+    found: dict[int, dict[str, list[str]]] = {}
+    rows = Reaction.objects.filter(message__in=[m.pk for m in messages]).order_by("pk")
+    for message_id, emoji, username in rows.values_list("message_id", "emoji", "user__username"):
+        found.setdefault(message_id, {}).setdefault(emoji, []).append(username)
+    return {
+        message_id: [ReactionView(emoji=emoji, users=users) for emoji, users in by_emoji.items()]
+        for message_id, by_emoji in found.items()
+    }
+
+
+def who_may_be_mentioned(
+    room: Room, usernames: Iterable[str], *, author_id: int | None
+) -> tuple[int, ...]:
+    """The active users among `usernames` who may read `room`, but its author: by id."""
+    names = set(usernames)
+    if not names:
+        return ()
+    users = get_user_model().objects.filter(username__in=names, is_active=True)
+    if not room.is_public:
+        users = users.filter(memberships__room=room)
+    if author_id is not None:
+        users = users.exclude(pk=author_id)
+    return tuple(sorted(users.values_list("pk", flat=True)))
+
+
 @dataclass(frozen=True)
 class SeqRange:
     """The seqs a room still keeps: first and last, 0 when it has none."""
@@ -159,6 +195,7 @@ def room_entry(room: Room, viewer: AbstractBaseUser | AnonymousUser) -> RoomEntr
         last_seq=room.last_seq,
         last_read_seq=getattr(room, "last_read_seq", None),
         unread=getattr(room, "unread", 0),
+        mentions=getattr(room, "mentions", 0),
     )
 
 
@@ -187,6 +224,8 @@ def with_reads(rooms: QuerySet[Room], user: AbstractBaseUser) -> QuerySet[Room]:
     `unread`: messages by others after it, counted up to UNREAD_COUNTED.
     A member has read nothing of a room they never opened; anyone else has
     nothing unread in it, as a public room is not theirs to keep up with.
+    `mentions` counts the messages after it that name the user, in any
+    room: being named is theirs to keep up with wherever it happens.
     """
     read = ReadState.objects.filter(room=OuterRef("pk"), user_id=user.pk)
     member = Membership.objects.filter(room=OuterRef("pk"), user_id=user.pk)
@@ -194,7 +233,21 @@ def with_reads(rooms: QuerySet[Room], user: AbstractBaseUser) -> QuerySet[Room]:
         last_read_seq=Subquery(read.values("last_read_seq")[:1]),
         unread_from=Coalesce(F("last_read_seq"), Case(When(Exists(member), then=Value(0)))),
         unread=CappedCount(_unread(OuterRef("pk"), OuterRef("unread_from"), user)),
+        mentions=CappedCount(
+            _mentions(OuterRef("pk"), Coalesce(OuterRef("last_read_seq"), Value(0)), user)
+        ),
     )
+
+
+def _mentions(room: Any, after: Any, user: AbstractBaseUser) -> QuerySet[Mention, Any]:
+    return Mention.objects.filter(room=room, user_id=user.pk, seq__gt=after).values("pk")[
+        :UNREAD_COUNTED
+    ]
+
+
+def mention_count(room: Room, user: AbstractBaseUser, after: int) -> int:
+    """Messages in `room` after seq `after` that name `user`, counted up to UNREAD_COUNTED."""
+    return len(_mentions(room, after, user))
 
 
 def _unread(room: Any, after: Any, user: AbstractBaseUser) -> QuerySet[Message, Any]:
@@ -218,6 +271,7 @@ def read_position(room_name: str, user: AbstractBaseUser) -> ReadPosition | None
         room=room.name,
         last_read_seq=getattr(room, "last_read_seq", None) or 0,
         unread=getattr(room, "unread", 0),
+        mentions=getattr(room, "mentions", 0),
     )
 
 
@@ -250,6 +304,9 @@ class Backlog:
     newest: int
     resync: Resync | None = None  # why last_seq could not be resumed from
     readers: list[Reader] | None = None  # how far each member read, in a room with receipts
+    # A history page's reactions as they stand, by message id; a replay has
+    # none, as every reaction to a replayed message is replayed after it.
+    reactions: dict[int, list[ReactionView]] = field(default_factory=dict)
 
 
 def backlog(room_name: str, last_seq: int | None, *, resume_limit: int, page_size: int) -> Backlog:
@@ -265,4 +322,4 @@ def backlog(room_name: str, last_seq: int | None, *, resume_limit: int, page_siz
             return Backlog(messages, True, False, kept.last, readers=shown_readers)
         resync = plan
     page, has_more = messages_before(room_name, None, limit=page_size)
-    return Backlog(page, False, has_more, kept.last, resync, shown_readers)
+    return Backlog(page, False, has_more, kept.last, resync, shown_readers, reactions_on(page))

@@ -7,6 +7,7 @@ after the commit, so no client ever sees a message a rollback erased.
 
 import asyncio
 import functools
+import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from chat import notifications, selectors
-from chat.messages import Reader, ReadPosition
-from chat.models import Membership, Message, ReadState, Room, StoredMessage
+from chat.messages import REACTIONS_PER_MESSAGE_MAX, Reader, ReadPosition
+from chat.models import Membership, Mention, Message, Reaction, ReadState, Room, StoredMessage
 from chat.participants import Participant
 from chat.rooms import (
     RESERVED_NAME_RULE,
@@ -35,6 +36,12 @@ from chat.rooms import (
 from chat.selectors import is_member
 from core import pg
 from core.batches import Batcher
+
+# `@username`, not inside a word or an address (a@b.c); a username's last
+# character is no full stop, so a name that ends a sentence is matched alone.
+MENTION = re.compile(r"(?<![\w.+@-])@([\w.+@-]*[\w+-])")
+MENTIONS_MAX = 20
+LOG_IN_TO_CHANGE = "Log in to change messages: edit, delete or react."
 
 
 class ChatError(Exception):
@@ -57,6 +64,7 @@ class Posted:
     created: bool
     members: tuple[int, ...] = ()
     direct: bool = False
+    mentioned: tuple[int, ...] = ()  # the users it names, who may read it
 
 
 def post_message(
@@ -83,7 +91,8 @@ def post_message(
         existing = Message.objects.select_related("room").get(
             room__name=room_name, client_id=client_id
         )
-        return _posted(existing.as_stored(), existing.room, author, created=False)
+        mentioned = tuple(existing.mentions.values_list("user_id", flat=True))
+        return _posted(existing.as_stored(), existing.room, author, False, mentioned)
 
 
 async def post(
@@ -100,9 +109,10 @@ async def post(
     connection (see core.pg), with no hop to Django's database thread, and
     the messages posted to the room in this process while it runs are stored
     together by the next one (see `_append_to_public_room`); everything else
-    (SQLite, a private, direct or new room, a resend) takes `post_message`.
+    (SQLite, a private, direct or new room, a resend, a message that names
+    someone) takes `post_message`.
     """
-    if pg.available():
+    if pg.available() and not mentioned_names(body):
         fields = _fields(author, body, client_id)
         row = await _public_appends()(room_name, fields)
         if row is not None:
@@ -167,7 +177,10 @@ def _store(
     user: AbstractBaseUser | AnonymousUser,
     fields: dict[str, Any],
 ) -> Posted:
-    in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
+    names = mentioned_names(fields["body"])
+    in_one_statement = (
+        connection.vendor == "postgresql" and not connection.in_atomic_block and not names
+    )
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post
         # there, so one statement finds the room, counts and inserts.
@@ -177,13 +190,14 @@ def _store(
     room = _room_to_post_in(room_name)
     if not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
+    mentioned: tuple[int, ...] = ()
     if in_one_statement:
         message = _append_in_one_statement(room.name, fields, id=room.pk)
         if message is None:
             raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
     else:
-        message = _append_in_a_transaction(room, fields)
-    return _posted(message, room, author, created=True)
+        message, mentioned = _append_in_a_transaction(room, fields, names)
+    return _posted(message, room, author, True, mentioned)
 
 
 def _room_to_post_in(room_name: str) -> Room:
@@ -287,25 +301,49 @@ def _append_in_one_statement(
 
 
 @transaction.atomic
-def _append_in_a_transaction(room: Room, fields: dict[str, Any]) -> StoredMessage:
-    """Lock the room, count, insert: seqs are handed out and committed in order."""
+def _append_in_a_transaction(
+    room: Room, fields: dict[str, Any], names: frozenset[str] = frozenset()
+) -> tuple[StoredMessage, tuple[int, ...]]:
+    """
+    Lock the room, count, insert: seqs are handed out and committed in
+    order. The users among `names` who may read the room are mentioned in
+    the same transaction: a message is never stored without its mentions.
+    """
     room = Room.objects.select_for_update().get(pk=room.pk)
     room.last_seq += 1
     message = Message.objects.create(room=room, seq=room.last_seq, **fields)
     room.save(update_fields=["last_seq"])
-    return message.as_stored()
+    mentioned = selectors.who_may_be_mentioned(room, names, author_id=fields["author_id"])
+    Mention.objects.bulk_create(
+        [Mention(message=message, user_id=u, room=room, seq=message.seq) for u in mentioned]
+    )
+    return message.as_stored(), mentioned
 
 
-def _posted(message: StoredMessage, room: Room, author: Participant, *, created: bool) -> Posted:
+def mentioned_names(body: str) -> frozenset[str]:
+    """The usernames a message names, as `@username`: at most MENTIONS_MAX of them."""
+    if "@" not in body:  # most messages: no pattern to run
+        return frozenset()
+    return frozenset(MENTION.findall(body)[:MENTIONS_MAX])
+
+
+def _posted(
+    message: StoredMessage,
+    room: Room,
+    author: Participant,
+    created: bool,
+    mentioned: tuple[int, ...] = (),
+) -> Posted:
     """What `post_message` returns: with the other members of a room that has members."""
     if room.is_public:
-        return Posted(message, created=created)
+        return Posted(message, created=created, mentioned=mentioned)
     members = tuple(
         user_id
         for user_id in room.memberships.values_list("user_id", flat=True)
         if user_id != author.user_id
     )
-    return Posted(message, created=created, members=members, direct=room.kind == Room.Kind.DIRECT)
+    direct = room.kind == Room.Kind.DIRECT
+    return Posted(message, created, members, direct, mentioned)
 
 
 def _users_named(usernames: list[str]) -> list[User]:
@@ -408,15 +446,18 @@ def edit_message(
     the room's stream with a seq of its own, is returned for broadcast.
     """
 
-    def check(room: Room, target: Message) -> None:
+    def check(room: Room, target: Message) -> bool:
         if target.author_id is None or target.author_id != user.pk:
             raise ChatError("You can edit only your own messages.")
+        return True
 
     def apply(target: Message, now: datetime) -> None:
         target.body, target.edited_at = body, now
         target.save(update_fields=["body", "edited_at"])
 
-    return _change(room_name, user, seq, client_id, Message.Kind.EDIT, body, check, apply)
+    change = _change(room_name, user, seq, client_id, Message.Kind.EDIT, body, check, apply)
+    assert change is not None, "an edit always changes"
+    return change
 
 
 def delete_message(
@@ -428,16 +469,60 @@ def delete_message(
     deletion, an entry of the stream, is returned for broadcast.
     """
 
-    def check(room: Room, target: Message) -> None:
+    def check(room: Room, target: Message) -> bool:
         own = target.author_id is not None and target.author_id == user.pk
         if not own and not selectors.may_moderate(room, user):
             raise ChatError("Only its author or a moderator of the room may delete a message.")
+        return True
 
     def apply(target: Message, now: datetime) -> None:
         target.body, target.deleted_at = "", now
         target.save(update_fields=["body", "deleted_at"])
+        target.mentions.all().delete()  # no longer counted, nor shown
 
-    return _change(room_name, user, seq, client_id, Message.Kind.DELETE, "", check, apply)
+    change = _change(room_name, user, seq, client_id, Message.Kind.DELETE, "", check, apply)
+    assert change is not None, "a deletion always changes"
+    return change
+
+
+def react(
+    *,
+    room_name: str,
+    user: AbstractBaseUser | AnonymousUser,
+    seq: int,
+    emoji: str,
+    remove: bool,
+    client_id: str,
+) -> Message | None:
+    """
+    Add `user`'s `emoji` to message `seq`, or take it back (`remove`). The
+    change, an entry of the room's stream, is returned for broadcast; None
+    if it stood so already, and nothing was stored.
+    """
+    if not user.is_authenticated:
+        raise ChatError(LOG_IN_TO_CHANGE)
+    user_id = int(user.pk)
+    kind = Message.Kind.UNREACT if remove else Message.Kind.REACT
+
+    def check(room: Room, target: Message) -> bool:
+        has = target.reactions.filter(user_id=user_id, emoji=emoji).exists()
+        if has != remove:  # adding what is there already, or taking back what is not
+            return False
+        if not remove and not target.reactions.filter(emoji=emoji).exists():
+            shown = target.reactions.values("emoji").distinct().count()
+            if shown >= REACTIONS_PER_MESSAGE_MAX:
+                raise ChatError(
+                    f"A message takes at most {REACTIONS_PER_MESSAGE_MAX} different reactions."
+                )
+        return True
+
+    def apply(target: Message, now: datetime) -> None:
+        if remove:
+            target.reactions.filter(user_id=user_id, emoji=emoji).delete()
+        else:
+            Reaction.objects.create(message=target, user_id=user_id, emoji=emoji)
+
+    return _change(room_name, user, seq, client_id, kind, emoji, check, apply)
 
 
 @transaction.atomic
@@ -448,16 +533,18 @@ def _change(
     client_id: str,
     kind: str,
     body: str,
-    check: Callable[[Room, Message], None],
+    check: Callable[[Room, Message], bool],
     apply: Callable[[Message, datetime], None],
-) -> Message:
+) -> Message | None:
     """
     Change message `seq` and append the change to the room's stream, under
-    the room's row lock as a post is. A client id seen before in the room
-    returns the change stored the first time: resending is safe.
+    the room's row lock as a post is. `check` refuses (ChatError) or says
+    whether there is anything to change; if not, nothing is stored and
+    None returned. A client id seen before in the room returns the change
+    stored the first time: resending is safe.
     """
     if not user.is_authenticated:
-        raise ChatError("Log in to edit or delete messages.")
+        raise ChatError(LOG_IN_TO_CHANGE)
     room = Room.objects.select_for_update().filter(name=room_name).first()
     if room is None or not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
@@ -471,7 +558,8 @@ def _change(
         raise ChatError(f"This room has no message {seq}.")
     if target.deleted_at is not None:
         raise ChatError("This message was deleted.")
-    check(room, target)
+    if not check(room, target):
+        return None
     room.last_seq += 1
     room.save(update_fields=["last_seq"])
     change = Message.objects.create(
@@ -517,7 +605,10 @@ def mark_read(*, room_name: str, user: AbstractBaseUser | AnonymousUser, seq: in
     moved = _read_further(room, user, seq)
     read = seq if moved else ReadState.objects.get(room=room, user_id=user.pk).last_read_seq
     position = ReadPosition(
-        room=room.name, last_read_seq=read, unread=selectors.unread_count(room, user, read)
+        room=room.name,
+        last_read_seq=read,
+        unread=selectors.unread_count(room, user, read),
+        mentions=selectors.mention_count(room, user, read),
     )
     if moved:
         reader = Reader(user=user.get_username(), last_read_seq=seq)

@@ -93,7 +93,7 @@ function messageItem(message) {
   when.className = "time";
   const actions = document.createElement("span");
   actions.className = "actions";
-  for (const [name, label] of [["edit", "Edit"], ["delete", "Delete"]]) {
+  for (const [name, label] of [["react", "React"], ["edit", "Edit"], ["delete", "Delete"]]) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = `link-button ${name}`;
@@ -101,7 +101,9 @@ function messageItem(message) {
     button.textContent = label;
     actions.append(button);
   }
-  item.append(who, guest, text, edited, when, actions);
+  const reactions = document.createElement("div");
+  reactions.className = "reactions";
+  item.append(who, guest, text, edited, when, actions, reactions);
   return item;
 }
 
@@ -116,8 +118,91 @@ function fill(item, message) {
   when.dateTime = sentAt.toISOString();
   when.textContent = sentAt.toLocaleTimeString();
   item.querySelector(".edited-tag").hidden = !message.edited_at;
+  item.classList.toggle("mentions-me", mentionsMe(message.message ?? ""));
+  if (message.reactions) {
+    reactionsOf.set(item, new Map(message.reactions.map(({ emoji, users }) => [emoji, users])));
+    renderReactions(item);
+  }
   if (message.deleted) markDeleted(item);
   renderActions(item);
+}
+
+// Whether a message names you as `@username` (the server's rule: not inside a word).
+function mentionsMe(text) {
+  if (!username) return false;
+  const escaped = username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\w.+@-])@${escaped}(?![\\w+@-]|\\.[\\w+-])`).test(text);
+}
+
+// Reactions
+
+const reactionsOf = new WeakMap(); // <li> -> Map(emoji -> usernames, the first first)
+
+// Each emoji as a button that shows how many reacted (who, on hover) and toggles yours.
+function renderReactions(item) {
+  const box = item.querySelector(".reactions");
+  const buttons = [];
+  for (const [emoji, users] of reactionsOf.get(item) ?? []) {
+    if (!users.length) continue;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "reaction";
+    button.dataset.emoji = emoji;
+    button.title = users.join(", ");
+    const mine = users.includes(username);
+    button.setAttribute("aria-pressed", String(mine));
+    button.setAttribute("aria-label", `${emoji} ${users.length}: ${users.join(", ")}`);
+    button.textContent = `${emoji} ${users.length}`;
+    button.disabled = !username || item.classList.contains("deleted");
+    buttons.push(button);
+  }
+  box.replaceChildren(...buttons);
+  box.hidden = !buttons.length && !box.querySelector(".palette");
+}
+
+function applyReaction({ target_seq, emoji, name, added }) {
+  const item = itemAt(target_seq);
+  if (!item) return; // not loaded here: a history page shows it as it stands
+  const all = reactionsOf.get(item) ?? new Map();
+  const users = (all.get(emoji) ?? []).filter((user) => user !== name);
+  if (added) users.push(name);
+  if (users.length) all.set(emoji, users);
+  else all.delete(emoji);
+  reactionsOf.set(item, all);
+  renderReactions(item);
+}
+
+function toggleReaction(item, emoji) {
+  const mine = (reactionsOf.get(item)?.get(emoji) ?? []).includes(username);
+  connection?.react(Number(item.dataset.seq), emoji, mine);
+}
+
+// The few emoji offered to react with; any emoji is accepted over the wire.
+const PALETTE = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
+
+function openPalette(item) {
+  const box = item.querySelector(".reactions");
+  const open = box.querySelector(".palette");
+  if (open) {
+    open.remove();
+    renderReactions(item);
+    return;
+  }
+  const palette = document.createElement("span");
+  palette.className = "palette";
+  palette.setAttribute("role", "group");
+  palette.setAttribute("aria-label", "React with");
+  for (const emoji of PALETTE) {
+    const choice = document.createElement("button");
+    choice.type = "button";
+    choice.className = "reaction-choice";
+    choice.dataset.emoji = emoji;
+    choice.textContent = emoji;
+    palette.append(choice);
+  }
+  box.hidden = false;
+  box.append(palette);
+  palette.querySelector("button").focus();
 }
 
 // A deleted message stays where it was, as a tombstone.
@@ -125,6 +210,10 @@ function markDeleted(item) {
   item.classList.add("deleted");
   item.querySelector(".text").textContent = "This message was deleted.";
   item.querySelector(".edited-tag").hidden = true;
+  item.classList.remove("mentions-me");
+  reactionsOf.delete(item);
+  item.querySelector(".reactions").replaceChildren();
+  item.querySelector(".reactions").hidden = true;
   renderActions(item);
 }
 
@@ -138,6 +227,7 @@ function moderates() {
 function renderActions(item) {
   const own = Boolean(username) && item.dataset.author === username;
   const live = Boolean(item.dataset.seq) && !item.classList.contains("deleted");
+  item.querySelector(".actions .react").hidden = !(live && username);
   item.querySelector(".actions .edit").hidden = !(live && own);
   item.querySelector(".actions .delete").hidden = !(live && (own || moderates()));
 }
@@ -146,8 +236,12 @@ function itemAt(seq) {
   return el.messages.querySelector(`li.message[data-seq="${seq}"]`);
 }
 
-// An edit or a deletion, from anyone, this page included: applied where the message is shown.
+// An edit, a deletion or a reaction, from anyone, this page included: applied where the message is shown.
 function applyChange(action, change) {
+  if (action === "reaction_changed") {
+    applyReaction(change);
+    return;
+  }
   const item = itemAt(change.target_seq);
   if (!item) return; // not loaded here: a history page shows it as it is now
   if (action === "message_deleted") {
@@ -156,6 +250,7 @@ function applyChange(action, change) {
   }
   item.querySelector(".text").textContent = change.message;
   item.querySelector(".edited-tag").hidden = false;
+  item.classList.toggle("mentions-me", mentionsMe(change.message));
 }
 
 function startEditing(item) {
@@ -185,10 +280,18 @@ function startEditing(item) {
 }
 
 el.messages.addEventListener("click", (event) => {
+  const chosen = event.target.closest("button[data-emoji]");
+  if (chosen && connection) {
+    const item = chosen.closest("li.message");
+    toggleReaction(item, chosen.dataset.emoji);
+    if (chosen.classList.contains("reaction-choice")) openPalette(item); // closes it
+    return;
+  }
   const button = event.target.closest("button[data-act]");
   const item = button?.closest("li.message");
   if (!item || !connection) return;
-  if (button.dataset.act === "edit") startEditing(item);
+  if (button.dataset.act === "react") openPalette(item);
+  else if (button.dataset.act === "edit") startEditing(item);
   else if (confirm("Delete this message for everyone?")) connection.remove(Number(item.dataset.seq));
 });
 
@@ -281,11 +384,12 @@ function readIfSeen() {
 }
 
 // How far you have read a room, from this tab or another.
-function readUpTo({ room, last_read_seq, unread }) {
+function readUpTo({ room, last_read_seq, unread, mentions }) {
   const entry = entryOf(room);
   if (entry) {
     entry.last_read_seq = last_read_seq;
     entry.unread = unread;
+    entry.mentions = mentions;
     renderRooms();
   }
 }
@@ -516,7 +620,8 @@ function noticesAbout(room) {
   return [...el.notices.children].filter((line) => line.dataset.room === room);
 }
 
-function directNotice({ room, name, preview }) {
+// The newest news of a room you are not looking at, as a link to it.
+function notice(room, text) {
   if (room === joinedRoom()) return; // its messages are on screen already
   for (const older of noticesAbout(room)) older.remove();
   const line = document.createElement("p");
@@ -525,9 +630,24 @@ function directNotice({ room, name, preview }) {
   const link = document.createElement("a");
   link.href = `?room=${encodeURIComponent(room)}`;
   link.dataset.room = room;
-  link.textContent = `Direct message from ${name}: ${preview}`;
+  link.textContent = text;
   line.append(link);
   el.notices.prepend(line);
+}
+
+function directNotice({ room, name, preview }) {
+  notice(room, `Direct message from ${name}: ${preview}`);
+}
+
+// Someone named you: counted in the room list and said in the notices, unless you are there.
+function mentioned({ room, name, preview }) {
+  if (room === joinedRoom()) return;
+  const entry = entryOf(room);
+  if (entry) {
+    entry.mentions = Math.min((entry.mentions ?? 0) + 1, UNREAD_COUNTED);
+    renderRooms();
+  }
+  notice(room, `${name} mentioned you in ${titleOf(room)}: ${preview}`);
 }
 
 el.joinForm.addEventListener("submit", (event) => {
@@ -632,18 +752,34 @@ function roomItem(room) {
     link.setAttribute("aria-current", "page");
   }
   item.append(link);
+  const said = [];
+  const mentions = current ? 0 : room.mentions ?? 0;
+  if (mentions) {
+    const count = counted(mentions);
+    item.append(badge("mention-count", `@${count}`));
+    said.push(`${count} ${mentions === 1 ? "mention" : "mentions"}`);
+  }
   const unread = current ? 0 : room.unread ?? 0;
   if (unread) {
-    const count = unread >= UNREAD_COUNTED ? `${UNREAD_COUNTED - 1}+` : String(unread);
-    const badge = document.createElement("span");
-    badge.className = "unread";
-    badge.textContent = count;
-    badge.setAttribute("aria-hidden", "true"); // the link says it
-    link.setAttribute("aria-label", `${room.title}, ${count} unread`);
+    const count = counted(unread);
+    item.append(badge("unread", count));
+    said.push(`${count} unread`);
     item.classList.add("has-unread");
-    item.append(badge);
   }
+  if (said.length) link.setAttribute("aria-label", [room.title, ...said].join(", "));
   return item;
+}
+
+function counted(count) {
+  return count >= UNREAD_COUNTED ? `${UNREAD_COUNTED - 1}+` : String(count);
+}
+
+function badge(className, text) {
+  const shown = document.createElement("span");
+  shown.className = className;
+  shown.textContent = text;
+  shown.setAttribute("aria-hidden", "true"); // the link says it
+  return shown;
 }
 
 function noneYet() {
@@ -698,6 +834,7 @@ const chat = new ChatConnection({
     added: addRoom,
     removed: removeRoom,
     notice: directNotice,
+    mention: mentioned,
     read: readUpTo,
     activity: roomActivity,
     error: (detail) => {

@@ -15,16 +15,6 @@ GUEST = Participant(key="guest:g", name="Gus", guest=True)
 CLIENT_IDS = itertools.count()
 
 
-@pytest.fixture
-def ann() -> User:
-    return User.objects.create_user("ann")
-
-
-@pytest.fixture
-def ben() -> User:
-    return User.objects.create_user("ben")
-
-
 def post(room: str, by: User | None, body: str = "hi") -> int:
     author = participant_for(by, guest_id=None, guest_name=None, connection="c") if by else GUEST
     return services.post_message(

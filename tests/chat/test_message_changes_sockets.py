@@ -1,54 +1,12 @@
 """Edits and deletions over the sockets: every member gets them in the stream's order."""
 
-from typing import Any
-
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
-from django.contrib.auth.models import User
 
 from chat import services
-from chat.consumers import ChatConsumer
-from chat.participants import Participant
-from tests.support.chat import assert_nothing_pending, next_action
-from tests.support.credentials import session_headers
+from tests.support.chat import LobbyTestCase, assert_nothing_pending, next_action
 
 
-class TestMessageChanges(WebsocketTestCase):
-    consumer = ChatConsumer
-    ws_path = "/ws/chat/lobby/"
-
-    def setUp(self) -> None:
-        super().setUp()
-        self.ann = User.objects.create_user("ann", password="pw-ann-123")
-        self.ben = User.objects.create_user("ben", password="pw-ben-123")
-
-    async def post(self, by: User, body: str) -> int:
-        posted = await database_sync_to_async(services.post_message)(
-            room_name="lobby",
-            author=Participant(key=f"user:{by.pk}", name=by.username, guest=False, user_id=by.pk),
-            user=by,
-            body=body,
-            client_id=f"{by.pk}-{body}",
-        )
-        return int(posted.message.seq)
-
-    async def in_room(
-        self, user: User, last_seq: int | None = None
-    ) -> tuple[DjangoWebsocketCommunicator, list[dict[str, Any]]]:
-        """A connection to the lobby, and its backlog: the room's frames before presence."""
-        query = "" if last_seq is None else f"?last_seq={last_seq}"
-        communicator = self.create_communicator(
-            ws_path=f"/ws/chat/lobby/{query}",
-            headers=await database_sync_to_async(session_headers)(user),
-        )
-        assert (await communicator.connect())[0]
-        await communicator.assert_authenticated_status_ok()
-        backlog = []
-        while (frame := await communicator.receive_json_from())["action"] != "presence_state":
-            if frame["action"] != "read_state":
-                backlog.append(frame)
-        return communicator, backlog
-
+class TestMessageChanges(LobbyTestCase):
     async def test_an_edit_reaches_everyone_in_the_room_the_editor_too(self) -> None:
         seq = await self.post(self.ann, "helo")
         ann, _ = await self.in_room(self.ann)
@@ -117,16 +75,7 @@ class TestMessageChanges(WebsocketTestCase):
 
     async def test_a_change_through_the_connection_to_all_rooms(self) -> None:
         seq = await self.post(self.ann, "typo")
-        headers = await database_sync_to_async(session_headers)(self.ann)
-        everywhere = self.create_communicator(ws_path="/ws/chat/", headers=headers)
-        assert (await everywhere.connect())[0]
-        await everywhere.assert_authenticated_status_ok()
-        await next_action(everywhere, "room_list")
-        await everywhere.send_json_to({"action": "subscribe", "payload": {"rooms": {"lobby": 1}}})
-        while (await next_action(everywhere, "in_room"))["payload"]["frame"]["action"] != (
-            "presence_state"
-        ):
-            pass
+        everywhere = await self.following_the_lobby(self.ann, last_seq=1)
 
         delete = {"action": "delete_message", "payload": {"seq": seq}}
         await everywhere.send_json_to(

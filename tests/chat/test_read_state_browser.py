@@ -4,29 +4,16 @@ survive a reload and agree across tabs, the "New messages" divider, and
 "Seen by" in a direct conversation. On a desktop and on a phone.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.chat.test_chat_sidebar_browser import PAGE_WIDTHS, open_direct
 from tests.chat.test_private_rooms_browser import send, sign_up
-from tests.support.servers import ServerProcess, migrated_env, running_server
-from tests.support.services import postgres_database
+from tests.support.servers import ServerProcess
 
 NewPage = Callable[[], Awaitable[Page]]
-
-
-@pytest.fixture(scope="module")
-def pg_server(
-    tmp_path_factory: pytest.TempPathFactory, e2e_redis_url: str | None
-) -> Iterator[ServerProcess]:
-    workdir = tmp_path_factory.mktemp("read-state")
-    with postgres_database() as database_url:
-        env = migrated_env(workdir, redis_url=e2e_redis_url, DATABASE_URL=database_url)
-        with running_server(env, Path(workdir)) as server:
-            yield server
 
 
 async def at_width(new_page: NewPage, width: int) -> Page:

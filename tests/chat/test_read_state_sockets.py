@@ -70,7 +70,7 @@ class TestReadState(WebsocketTestCase):
         first = await next_action(communicator, "read_state", ignore=QUIET)
         await next_action(communicator, "chat_history", ignore=QUIET)
 
-        assert first["payload"] == {"room": "lobby", "last_read_seq": 1, "unread": 2}
+        assert first["payload"] == {"room": "lobby", "last_read_seq": 1, "unread": 2, "mentions": 0}
 
     async def test_reading_in_one_tab_moves_the_read_state_of_every_tab(self) -> None:
         await self.post("lobby", self.bob, 3)
@@ -80,7 +80,7 @@ class TestReadState(WebsocketTestCase):
 
         await reading.send_json_to({"action": "mark_read", "payload": {"seq": 3}})
 
-        expected = {"room": "lobby", "last_read_seq": 3, "unread": 0}
+        expected = {"room": "lobby", "last_read_seq": 3, "unread": 0, "mentions": 0}
         for tab in (reading, other_tab, all_rooms):
             assert (await next_action(tab, "read_state", ignore=QUIET))["payload"] == expected
 
@@ -174,4 +174,4 @@ class TestReadState(WebsocketTestCase):
         )
 
         state = await next_action(all_rooms, "read_state", ignore=backlog)
-        assert state["payload"] == {"room": "lobby", "last_read_seq": 2, "unread": 0}
+        assert state["payload"] == {"room": "lobby", "last_read_seq": 2, "unread": 0, "mentions": 0}

@@ -41,6 +41,7 @@ SAMPLES: dict[str, Any] = {
     "mark_read": {"seq": 0},
     "edit_message": {"seq": 1, "message": "edited"},  # the member's
     "delete_message": {"seq": "{deletable}"},
+    "react": {"seq": 1, "emoji": "{emoji}"},
     "ping": None,
     "assistant_message": "How do I run the tests?",
     "stop_streaming": None,
@@ -56,6 +57,8 @@ SAMPLES: dict[str, Any] = {
 }
 # The message each endpoint's delete_message deletes: one each, as a message is deleted once.
 DELETABLE = {"chat": 2, "rooms": 3}
+# The emoji each endpoint's react adds: a user's second 👍 on a message would change nothing.
+EMOJI = {"chat": "👍", "rooms": "🎉"}
 GUEST = Participant(key="guest:matrix", name="Gus", guest=True)
 PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
 
@@ -72,8 +75,9 @@ def members_only(outcome: str, *, others: str) -> dict[str, str]:
     return {**everyone(others), "member": outcome}
 
 
-# Read state is kept for signed-in users only; a guest is told so.
+# Read state and reactions are kept for signed-in users only; a guest is told so.
 SIGNED_IN_READ = {**everyone("read_state"), "anonymous": "error", "guest": "error"}
+SIGNED_IN_REACT = {**everyone("reaction_changed"), "anonymous": "error", "guest": "error"}
 PRIVATE_SUBSCRIBE = {**everyone("unsubscribed:forbidden"), "member": "in_room:chat_history",
                      "anonymous": "unsubscribed:login_required",
                      "guest": "unsubscribed:login_required"}  # fmt: skip
@@ -90,6 +94,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "public room", "mark_read"): SIGNED_IN_READ,
     ("chat", "public room", "edit_message"): {**everyone("error"), "member": "message_edited"},
     ("chat", "public room", "delete_message"): {**everyone("error"), "staff": "message_deleted"},
+    ("chat", "public room", "react"): SIGNED_IN_REACT,
     ("chat", "public room", "ping"): everyone("pong"),
     ("chat", "private room", "new_chat_message"): private("message_accepted"),
     ("chat", "private room", "load_history"): private("chat_history"),
@@ -97,6 +102,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "private room", "mark_read"): private("read_state"),
     ("chat", "private room", "edit_message"): private("message_edited"),
     ("chat", "private room", "delete_message"): private("message_deleted"),
+    ("chat", "private room", "react"): private("reaction_changed"),
     ("chat", "private room", "ping"): private("pong"),
     ("rooms", "public room", "subscribe"): everyone("in_room:chat_history"),
     ("rooms", "public room", "in_room"): everyone("in_room:message_accepted"),
@@ -109,6 +115,11 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
         **everyone("error"),
         "staff": "in_room:message_deleted",
     },
+    ("rooms", "public room", "in_room/react"): {
+        **everyone("in_room:reaction_changed"),
+        "anonymous": "error",
+        "guest": "error",
+    },
     ("rooms", "public room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "public room", "ping"): everyone("pong"),
     ("rooms", "private room", "subscribe"): PRIVATE_SUBSCRIBE,
@@ -119,6 +130,9 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ),
     ("rooms", "private room", "in_room/delete_message"): members_only(
         "in_room:message_deleted", others="error"
+    ),
+    ("rooms", "private room", "in_room/react"): members_only(
+        "in_room:reaction_changed", others="error"
     ),
     ("rooms", "private room", "unsubscribe"): everyone("unsubscribed:requested"),
     ("rooms", "private room", "ping"): everyone("pong"),
@@ -169,15 +183,16 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     }
 
 
-def sample(action: str, room: str, *, deletable: int = DELETABLE["chat"]) -> dict[str, Any]:
+def sample(action: str, room: str, *, endpoint: str = "chat") -> dict[str, Any]:
     envelope, _, inner = action.partition("/")
     if inner:
-        frame = sample(inner, room, deletable=DELETABLE["rooms"])
+        frame = sample(inner, room, endpoint="rooms")
         return {"action": envelope, "payload": {"room": room, "frame": frame}}
     frame = {"action": action}
     if SAMPLES[action] is not None:
-        text = json.dumps(SAMPLES[action]).replace("{room}", room)
-        frame["payload"] = json.loads(text.replace('"{deletable}"', str(deletable)))
+        text = json.dumps(SAMPLES[action], ensure_ascii=False).replace("{room}", room)
+        text = text.replace('"{deletable}"', str(DELETABLE[endpoint]))
+        frame["payload"] = json.loads(text.replace("{emoji}", EMOJI[endpoint]))
     return frame
 
 

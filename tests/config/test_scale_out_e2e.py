@@ -329,5 +329,10 @@ async def test_reading_through_one_process_moves_the_count_and_receipt_on_the_ot
         "name": "bob",
         "preview": "read me",
     }
-    assert state["payload"] == {"room": "backroom", "last_read_seq": seq, "unread": 0}
+    assert state["payload"] == {
+        "room": "backroom",
+        "last_read_seq": seq,
+        "unread": 0,
+        "mentions": 0,
+    }
     assert receipt["payload"] == {"user": "ada", "last_read_seq": seq}

@@ -20,7 +20,7 @@ const UNSUBSCRIBED_AS = { login_required: 4401, forbidden: 4403 };
 export class ChatConnection {
   constructor({ guestName = "", on = {} } = {}) {
     this.guestName = guestName;
-    this.on = on; // { rooms, added, removed, notice, read, activity, error }
+    this.on = on; // { rooms, added, removed, notice, mention, read, activity, error }
     this.channels = new Map(); // room name -> RoomChannel
     this.attempt = 0;
     this.socket = null;
@@ -128,6 +128,10 @@ export class ChatConnection {
       case "direct_message":
         this.on.notice?.(payload);
         break;
+      case "mentioned":
+        // Someone named you, in any room: every tab hears of it.
+        this.on.mention?.(payload);
+        break;
       case "read_state":
         // How far you have read a room, moved here or in another tab.
         this.on.read?.(payload);
@@ -198,6 +202,14 @@ export class RoomChannel {
     });
   }
 
+  // Add your `emoji` to a message, or take it back; the change comes back through the stream.
+  react(seq, emoji, remove = false) {
+    this.connection.toRoom(this.room, {
+      action: "react",
+      payload: { seq, emoji, remove, client_id: crypto.randomUUID() },
+    });
+  }
+
   typing() {
     this.connection.toRoom(this.room, { action: "typing" });
   }
@@ -222,6 +234,7 @@ export class RoomChannel {
         break;
       case "message_edited":
       case "message_deleted":
+      case "reaction_changed":
         this.deliverChange(frame.action, payload);
         break;
       case "chat_resumed":

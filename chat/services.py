@@ -110,7 +110,8 @@ async def post(
     the messages posted to the room in this process while it runs are stored
     together by the next one (see `_append_to_public_room`); everything else
     (SQLite, a private, direct or new room, a resend, a message that names
-    someone) takes `post_message`.
+    someone, whose mentions are stored in the same statement) takes
+    `post_message`.
     """
     if pg.available() and not mentioned_names(body):
         fields = _fields(author, body, client_id)
@@ -178,23 +179,23 @@ def _store(
     fields: dict[str, Any],
 ) -> Posted:
     names = mentioned_names(fields["body"])
-    in_one_statement = (
-        connection.vendor == "postgresql" and not connection.in_atomic_block and not names
-    )
+    in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post
         # there, so one statement finds the room, counts and inserts.
-        message = _append_in_one_statement(room_name, fields, name=room_name, kind=Room.Kind.PUBLIC)
-        if message is not None:
-            return Posted(message, created=True)
+        appended = _append_in_one_statement(
+            room_name, fields, names, name=room_name, kind=Room.Kind.PUBLIC
+        )
+        if appended is not None:
+            return Posted(appended[0], created=True, mentioned=appended[1])
     room = _room_to_post_in(room_name)
     if not is_member(room, user):
         raise NotAllowed("You are not a member of this room.")
-    mentioned: tuple[int, ...] = ()
     if in_one_statement:
-        message = _append_in_one_statement(room.name, fields, id=room.pk)
-        if message is None:
+        appended = _append_in_one_statement(room.name, fields, names, id=room.pk)
+        if appended is None:
             raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
+        message, mentioned = appended
     else:
         message, mentioned = _append_in_a_transaction(room, fields, names)
     return _posted(message, room, author, True, mentioned)
@@ -290,14 +291,56 @@ def _appended(row: tuple[Any, ...], room_name: str, fields: dict[str, Any]) -> S
 
 
 def _append_in_one_statement(
-    room_name: str, fields: dict[str, Any], **room_is: Any
-) -> StoredMessage | None:
-    """Count and insert with `_append_statement`, on Django's connection."""
-    sql, params = _append_statement(fields, **room_is)
+    room_name: str, fields: dict[str, Any], names: frozenset[str], **room_is: Any
+) -> tuple[StoredMessage, tuple[int, ...]] | None:
+    """
+    Count and insert with `_append_statement` on Django's connection, and
+    mention the users among `names` who may read the room in the same
+    statement; the message and whom it mentions, or None if no room is as
+    `room_is` says.
+    """
+    if not names:
+        sql, params = _append_statement(fields, **room_is)
+    else:
+        sql = _append_mentioning_sql(tuple(fields), tuple(room_is))
+        params = [*room_is.values(), *fields.values(), sorted(names), fields["author_id"]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else _appended(row, room_name, fields)
+    if row is None:
+        return None
+    return _appended(row[:2], room_name, fields), tuple(row[2]) if names else ()
+
+
+@functools.cache
+def _append_mentioning_sql(columns: tuple[str, ...], room_columns: tuple[str, ...]) -> str:
+    """
+    `_append_sql`, and the mentions of the active users named (an array of
+    usernames), but the author, who may read the room: anyone for a public
+    room, its members for another. Returns (id, seq, the ids mentioned).
+    """
+    quote = connection.ops.quote_name
+    user = get_user_model()
+    values = ", ".join(["%s"] * len(columns))
+    return (
+        f"WITH room AS (UPDATE {quote(Room._meta.db_table)} SET last_seq = last_seq + 1 "
+        f"WHERE {' AND '.join(f'{quote(column)} = %s' for column in room_columns)} "
+        "RETURNING id, last_seq, kind), "
+        f"message AS (INSERT INTO {quote(Message._meta.db_table)} (room_id, seq, "
+        f"{', '.join(quote(column) for column in columns)}) "
+        f"SELECT room.id, room.last_seq, {values} FROM room RETURNING id, room_id, seq), "
+        f"mentioned AS (INSERT INTO {quote(Mention._meta.db_table)} "
+        "(message_id, user_id, room_id, seq) "
+        "SELECT message.id, person.id, message.room_id, message.seq "
+        f"FROM message, room, {quote(user._meta.db_table)} AS person "
+        f"WHERE person.{quote(user.USERNAME_FIELD)} = ANY(%s) AND person.is_active "
+        "AND person.id IS DISTINCT FROM %s::bigint "
+        f"AND (room.kind = '{Room.Kind.PUBLIC}' OR EXISTS (SELECT 1 FROM "
+        f"{quote(Membership._meta.db_table)} AS member WHERE member.room_id = message.room_id "
+        "AND member.user_id = person.id)) RETURNING user_id) "
+        "SELECT message.id, message.seq, ARRAY(SELECT user_id FROM mentioned ORDER BY user_id) "
+        "FROM message"
+    )
 
 
 @transaction.atomic
@@ -307,7 +350,8 @@ def _append_in_a_transaction(
     """
     Lock the room, count, insert: seqs are handed out and committed in
     order. The users among `names` who may read the room are mentioned in
-    the same transaction: a message is never stored without its mentions.
+    the same transaction: a message is never stored without its mentions
+    (as `_append_mentioning_sql` does in one statement).
     """
     room = Room.objects.select_for_update().get(pk=room.pk)
     room.last_seq += 1

@@ -336,3 +336,43 @@ async def test_reading_through_one_process_moves_the_count_and_receipt_on_the_ot
         "mentions": 0,
     }
     assert receipt["payload"] == {"user": "ada", "last_read_seq": seq}
+
+
+async def test_a_mention_through_one_process_reaches_the_user_named_on_the_other(
+    deployment: Deployment,
+) -> None:
+    first, second = deployment.first.ws_url, deployment.second.ws_url
+    ada, bob, eve = (deployment.signed_in(name) for name in ("ada", "bob", "eve"))
+    async with (
+        connect(f"{first}/ws/chat/backroom/", additional_headers=ada) as ada_room,
+        connect(f"{second}/ws/chat/", additional_headers=bob) as bob_everywhere,
+        connect(f"{second}/ws/chat/", additional_headers=eve) as eve_everywhere,
+    ):
+        await receive_action(ada_room, "authentication")
+        await receive_action(ada_room, "chat_history")
+        for ws in (bob_everywhere, eve_everywhere):
+            await receive_action(ws, "authentication")
+            await receive_action(ws, "room_list")
+        # eve is no member of the backroom: only bob is mentioned there.
+        backroom = {"action": "new_chat_message", "payload": {"message": "@bob @eve look"}}
+        await send_json(ada_room, backroom)
+        seq = (await receive_action(ada_room, "message_accepted", ignore=QUIET))["payload"]["seq"]
+        bob_heard = await receive_action(bob_everywhere, "mentioned", ignore=QUIET)
+        async with connect(f"{first}/ws/chat/lobby/", additional_headers=ada) as ada_lobby:
+            await receive_action(ada_lobby, "authentication")
+            await receive_action(ada_lobby, "chat_history")
+            lobby = {"action": "new_chat_message", "payload": {"message": "@eve, lunch?"}}
+            await send_json(ada_lobby, lobby)
+            eve_heard = await receive_action(eve_everywhere, "mentioned", ignore=QUIET)
+        async with connect(f"{second}/ws/chat/", additional_headers=bob) as bob_again:
+            await receive_action(bob_again, "authentication")
+            listed = (await receive_action(bob_again, "room_list"))["payload"]["rooms"]
+
+    assert bob_heard["payload"] == {"room": "backroom", "seq": seq, "name": "ada",
+                                    "preview": "@bob @eve look"}  # fmt: skip
+    assert (eve_heard["payload"]["room"], eve_heard["payload"]["preview"]) == (
+        "lobby",
+        "@eve, lunch?",
+    )
+    (entry,) = [room for room in listed if room["name"] == "backroom"]
+    assert entry["mentions"] >= 1

@@ -7,10 +7,12 @@ from typing import Any
 from playwright.async_api import Page, WebSocketRoute, expect
 from websockets.asyncio.client import connect
 
+from tests.chat.test_private_rooms_browser import sign_up
 from tests.support.client import receive_action, send_json
 from tests.support.servers import ServerProcess
 
 NewPage = Callable[[], Awaitable[Page]]
+PRESENCE = frozenset({"presence_state", "presence_joined", "presence_left"})
 
 
 class FlakyNetwork:
@@ -83,7 +85,7 @@ async def test_when_the_connection_drops_then_the_page_catches_up_on_what_it_mis
             await receive_action(
                 sender,
                 "message_accepted",
-                ignore=frozenset({"presence_state", "presence_joined", "presence_left"}),
+                ignore=PRESENCE,
             )
         network.online = True
 
@@ -129,9 +131,8 @@ async def test_when_offline_then_what_you_write_waits_as_pending_and_is_sent_onc
         await expect(page.locator("#messages .message.pending")).to_have_count(0)
         await expect(page.locator("#messages .text")).to_have_text(["written offline", "and again"])
 
-        presence = frozenset({"presence_state", "presence_joined", "presence_left"})
         arrived = [
-            await receive_action(reader, "new_chat_message", ignore=presence) for _ in range(2)
+            await receive_action(reader, "new_chat_message", ignore=PRESENCE) for _ in range(2)
         ]
         assert [frame["payload"]["message"] for frame in arrived] == [
             "written offline",
@@ -139,4 +140,44 @@ async def test_when_offline_then_what_you_write_waits_as_pending_and_is_sent_onc
         ]
         await send_json(reader, {"action": "ping"})
         # Nothing but presence came first: no duplicate.
-        assert await receive_action(reader, "pong", ignore=presence)
+        assert await receive_action(reader, "pong", ignore=PRESENCE)
+
+
+async def test_when_offline_then_a_reaction_waits_and_is_sent_once_back_online(
+    dev_server: ServerProcess, offline_page_factory: NewPage
+) -> None:
+    network = FlakyNetwork()
+    page = await offline_page_factory()
+    await page.route_web_socket("**/ws/chat/**", network.route)
+    await sign_up(page, dev_server, "offline-reactor")
+    await page.goto(f"{dev_server.http_url}/chat/?room=offline-reacting")
+    status = page.locator("#status")
+    await expect(status).to_have_text("Connected to offline-reacting")
+
+    async with connect(f"{dev_server.ws_url}/ws/chat/offline-reacting/") as reader:
+        await receive_action(reader, "authentication")
+        await receive_action(reader, "chat_history")
+        await send_json(
+            reader, {"action": "new_chat_message", "payload": {"message": "hi", "name": "R"}}
+        )
+        message = page.locator("#messages li.message", has_text="hi")
+        await expect(message).to_have_attribute("data-seq", "1")
+        await network.drop()
+        await expect(status).to_have_attribute("data-state", "reconnecting")
+
+        await message.locator("button.react").click()
+        await message.get_by_role("group", name="React with").get_by_text("👍").click()
+        await expect(message.locator(".reaction")).to_have_count(0)  # shown once it is stored
+
+        network.online = True
+        await expect(status).to_have_attribute("data-state", "open", timeout=20_000)
+        await expect(message.locator(".reaction")).to_have_text(["👍 1"])
+        await expect(message.locator(".reaction")).to_have_attribute("aria-pressed", "true")
+        quiet = frozenset(
+            {"presence_state", "presence_joined", "presence_left", "message_accepted"}
+        )
+        change = await receive_action(reader, "reaction_changed", ignore=quiet)
+        await send_json(reader, {"action": "ping"})
+        assert await receive_action(reader, "pong", ignore=quiet)  # sent once: no second change
+
+    assert (change["payload"]["emoji"], change["payload"]["name"]) == ("👍", "offline-reactor")

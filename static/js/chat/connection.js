@@ -38,6 +38,7 @@ export class ChatConnection {
       channel = new RoomChannel(this, room);
       this.channels.set(room, channel);
     }
+    channel.ready = false; // until it has caught up again
     channel.on = on;
     channel.on.state?.(this.isOpen() ? "connecting" : "reconnecting");
     this.subscribe([channel]);
@@ -84,6 +85,7 @@ export class ChatConnection {
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return; // a socket we already replaced
       this.socket = null;
+      for (const channel of this.channels.values()) channel.ready = false;
       if (FINAL_CLOSE_CODES.has(event.code)) {
         for (const channel of this.channels.values()) channel.on.state?.("failed", event.code);
         return;
@@ -171,6 +173,8 @@ export class RoomChannel {
     this.lastSeq = null; // newest seq delivered; null until the first history page
     this.pending = new Map(); // client_id -> payload, sent but not yet acknowledged
     this.mine = new Set(); // client ids of every message posted from this page
+    this.ready = false; // caught up on the current connection: changes go at once
+    this.waiting = []; // changes (edits, deletions, reactions) made while not ready
   }
 
   close() {
@@ -187,27 +191,27 @@ export class RoomChannel {
     return clientId;
   }
 
-  // Edits and deletions are entries of the room's stream: everyone, this page too, gets them.
+  // Edits, deletions and reactions are entries of the room's stream: everyone, this page too,
+  // gets them, so the page shows a change when it comes back rather than when it is made.
   edit(seq, message) {
-    this.connection.toRoom(this.room, {
-      action: "edit_message",
-      payload: { seq, message, client_id: crypto.randomUUID() },
-    });
+    this.change("edit_message", { seq, message });
   }
 
   remove(seq) {
-    this.connection.toRoom(this.room, {
-      action: "delete_message",
-      payload: { seq, client_id: crypto.randomUUID() },
-    });
+    this.change("delete_message", { seq });
   }
 
-  // Add your `emoji` to a message, or take it back; the change comes back through the stream.
+  // Add your `emoji` to a message, or take it back.
   react(seq, emoji, remove = false) {
-    this.connection.toRoom(this.room, {
-      action: "react",
-      payload: { seq, emoji, remove, client_id: crypto.randomUUID() },
-    });
+    this.change("react", { seq, emoji, remove });
+  }
+
+  // A change made while the connection is down (or not yet caught up) waits,
+  // and goes once the room has caught up; its client id makes a resend safe.
+  change(action, payload) {
+    const frame = { action, payload: { ...payload, client_id: crypto.randomUUID() } };
+    if (this.ready && this.connection.isOpen()) this.connection.toRoom(this.room, frame);
+    else this.waiting.push(frame);
   }
 
   typing() {
@@ -297,6 +301,8 @@ export class RoomChannel {
   }
 
   caughtUp() {
+    this.ready = true;
+    for (const frame of this.waiting.splice(0)) this.connection.toRoom(this.room, frame);
     this.on.state?.("open");
     // Anything sent but never acknowledged goes again; the client id makes it safe.
     for (const payload of this.pending.values()) {

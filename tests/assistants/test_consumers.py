@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.test import override_settings
 
 from assistants import consumers
@@ -16,6 +15,7 @@ from assistants.models import Turn
 from tests.support.chat import next_action, next_frame
 from tests.support.credentials import guest_headers
 from tests.support.openai_standin import CHUNKS, openai_standin
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 QUIET = frozenset({"complete"})
 

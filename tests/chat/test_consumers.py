@@ -6,7 +6,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import override_settings
 
@@ -27,6 +26,7 @@ from tests.support.chat import (
 )
 from tests.support.credentials import session_headers, token_headers
 from tests.support.layers import OnRedisLayer
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 GUEST = Participant(key="guest:seed", name="Seeder", guest=True)
 

@@ -1,11 +1,11 @@
 """Mentions over the sockets: every connection of the user named hears of it, in any room."""
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator
 from django.contrib.auth.models import User
 
 from tests.support.chat import LobbyTestCase, assert_nothing_pending, chat_frame, next_action
 from tests.support.credentials import session_headers
+from tests.support.sockets import DjangoWebsocketCommunicator
 
 
 class TestMentions(LobbyTestCase):

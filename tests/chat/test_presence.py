@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import User
 from django.test import override_settings
 
@@ -21,6 +20,7 @@ from chat.presence import (
 from tests.support.chat import chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers
 from tests.support.services import require_redis, unique_prefix
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 ALICE = Participant(key="user:1", name="alice", guest=False, user_id=1)
 BOB = Participant(key="guest:b0b", name="Bob", guest=True)

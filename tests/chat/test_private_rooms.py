@@ -1,7 +1,6 @@
 """Private rooms and direct messages: who gets in, who is kept out, and when."""
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import User
 
 from chat import services
@@ -9,6 +8,7 @@ from chat.consumers import ChatConsumer
 from chat.models import Membership
 from tests.support.chat import assert_nothing_pending, chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers, token_headers
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 
 class TestPrivateRooms(WebsocketTestCase):

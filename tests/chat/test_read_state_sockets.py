@@ -3,7 +3,6 @@
 from typing import Any
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import User
 
 from chat import services
@@ -11,6 +10,7 @@ from chat.consumers import ChatConsumer
 from chat.participants import Participant
 from tests.support.chat import CHATTER, READ_STATE, assert_nothing_pending, chat_frame, next_action
 from tests.support.credentials import session_headers
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 # These tests are about the frames the others look past.
 QUIET = CHATTER - READ_STATE

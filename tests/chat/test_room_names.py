@@ -6,7 +6,6 @@ the same as another room's, and a direct room is only ever the two users'.
 
 import pytest
 from channels.db import database_sync_to_async
-from chanx.channels.testing import WebsocketTestCase
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 from rest_framework.test import APIClient
@@ -17,6 +16,7 @@ from chat.models import Membership, Room
 from chat.participants import participant_for
 from chat.rooms import direct_room_name
 from tests.support.credentials import guest_headers, session_headers
+from tests.support.sockets import WebsocketTestCase
 
 IDENTITIES = ("guest", "user", "staff")
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import AnonymousUser, User
 
 from chat import services
@@ -14,6 +13,7 @@ from chat.participants import Participant
 from tests.support.chat import CHATTER, assert_nothing_pending, chat_frame, next_action, next_frame
 from tests.support.credentials import session_headers
 from tests.support.layers import OnRedisLayer
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 SEEDER = Participant(key="guest:seed", name="Seeder", guest=True)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 
@@ -21,6 +20,7 @@ from config.asgi import application
 from system.models import Job
 from tests.support.asyncapi import endpoints
 from tests.support.credentials import guest_headers, token_headers
+from tests.support.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

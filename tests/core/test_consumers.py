@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
@@ -19,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from core.consumers import CLOSE_IDLE
 from core.credentials import CLOSE_SIGNED_OUT
 from tests.support.probe import PROBE, Gate, ProbeConsumer, authenticated_probe
+from tests.support.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ import json
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.testing import WebsocketCommunicator
 
 from core.frames import FrameSizeLimit
+from tests.support.sockets import WebsocketCommunicator
 
 
 class Recorder(AsyncWebsocketConsumer):

@@ -2,10 +2,10 @@
 
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from core.origins import BrowserOriginValidator, allowed_origins
+from tests.support.sockets import WebsocketCommunicator
 
 
 class AcceptingConsumer(AsyncWebsocketConsumer):

@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import override_settings
 from limits import parse
@@ -13,6 +12,7 @@ from core.ratelimit import CLOSE_RATE_LIMITED, ConnectionWindow
 from tests.support.credentials import session_headers
 from tests.support.probe import PROBE
 from tests.support.services import require_redis, unique_prefix
+from tests.support.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

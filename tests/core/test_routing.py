@@ -3,10 +3,10 @@
 from typing import Any
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
 from core.routing import CLOSE_UNKNOWN_ENDPOINT, UnknownPathGuard
+from tests.support.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

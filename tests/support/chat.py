@@ -3,13 +3,13 @@
 from typing import Any
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import User
 
 from chat import services
 from chat.consumers import ChatConsumer
 from chat.participants import Participant
 from tests.support.credentials import session_headers
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 # Frames that arrive on their own schedule; most tests look past them.
 READ_STATE = frozenset({"read_state", "read_receipts", "read_receipt", "room_activity"})
@@ -28,7 +28,7 @@ async def next_frame(
 ) -> dict[str, Any]:
     """The next frame whose action (inside `in_room`, the inner one's) is not in `ignore`."""
     while True:
-        frame: dict[str, Any] = await communicator.receive_json_from(timeout=5)
+        frame: dict[str, Any] = await communicator.receive_json_from()
         action = frame["action"]
         if action == "in_room":
             action = frame["payload"]["frame"]["action"]

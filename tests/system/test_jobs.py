@@ -5,7 +5,6 @@ import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
-from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client, override_settings
 
@@ -15,6 +14,7 @@ from system.consumers import SystemConsumer
 from system.models import Job
 from tests.support.chat import next_frame
 from tests.support.credentials import guest_headers, session_headers
+from tests.support.sockets import DjangoWebsocketCommunicator, WebsocketTestCase
 
 QUIET = frozenset({"complete"})
 

@@ -29,7 +29,7 @@ lint:
 	$(PY) -m mypy .
 
 # The benchmarks (bench/), each printing its figures.
-BENCHMARKS := bench.suite bench.answer_quality
+BENCHMARKS := bench.suite bench.answer_quality bench.uploads
 bench:
 	@scripts/setup dev
 	@for benchmark in $(BENCHMARKS); do scripts/with-redis $(PY) -m $$benchmark || exit 1; done

@@ -14,7 +14,8 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN DJANGO_SECRET_KEY=collectstatic-only REDIS_URL=redis://collectstatic-only \
     python manage.py collectstatic --noinput \
-    && useradd --system --uid 10001 relay
+    && useradd --system --uid 10001 relay \
+    && mkdir -p /app/media && chown relay /app/media
 USER relay
 EXPOSE 8000
 # uvicorn with the options scripts/serve-production explains.

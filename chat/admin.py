@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Membership, Mention, Message, Reaction, ReadState, Room
+from chat.models import Attachment, Membership, Mention, Message, Reaction, ReadState, Room
 
 
 class MembershipInline(admin.TabularInline[Membership, Room]):
@@ -54,3 +54,15 @@ class MentionAdmin(admin.ModelAdmin[Mention]):
     search_fields = ["room__name", "user__username"]
     list_select_related = ["room", "user"]
     raw_id_fields = ["message"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin[Attachment]):
+    """Files as uploaded: their rows only; a file changes with its message, not here."""
+
+    list_display = ["name", "room", "uploader", "content_type", "size", "message", "created_at"]
+    list_filter = ["content_type"]
+    search_fields = ["name", "room__name", "uploader__username"]
+    list_select_related = ["room", "uploader", "message__room"]
+    raw_id_fields = ["message"]
+    readonly_fields = ["file", "thumbnail", "content_type", "size", "width", "height"]

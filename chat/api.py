@@ -4,13 +4,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import selectors, services
+from chat import files, notifications, selectors, services
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH
 from chat.serializers import RoomSerializer
@@ -111,3 +112,36 @@ class DirectRoomView(APIView):
         except services.ChatError as error:
             raise _refuse(error) from error
         return Response(_room(room, request))
+
+
+class AttachmentUploadView(APIView):
+    """
+    POST (multipart, one field `file`): upload a file to a room you may post
+    in; send it by naming its id in a message's `attachments`. 201 with the
+    file as messages show it; 400 with `detail` when refused.
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request: Request, room_name: str) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"detail": "Send the file in a form field named `file`."})
+        try:
+            stored = files.upload(room_name=room_name, user=_user(request), file=upload)
+        except files.UploadRefused as refused:
+            raise ValidationError({"detail": str(refused)}) from refused
+        view = notifications.attachment_view(stored.as_shown())
+        return Response(view.model_dump(), status=status.HTTP_201_CREATED)
+
+
+class AttachmentView(APIView):
+    """DELETE: take back an upload of yours not sent yet; its file is deleted."""
+
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, attachment_id: int) -> Response:
+        if not files.discard(attachment_id, _user(request)):
+            raise NotFound("No unsent upload of yours has this id.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

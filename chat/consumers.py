@@ -177,7 +177,11 @@ class ChatConsumer(ChatSocket):
             return await self.room.post(message.payload, user=self.user, client_id=client_id)
         except services.NotAllowed as denied:
             await self.refuse(str(denied))
-            return None
+        except services.ChatError as error:  # an attachment it cannot send
+            await self.send_message(
+                ErrorMessage(payload={"detail": str(error), "client_id": client_id})
+            )
+        return None
 
     @ws_handler(
         summary="Edit one of your own messages",
@@ -438,7 +442,10 @@ class RoomsConsumer(ChatSocket):
         except services.NotAllowed as denied:
             await self.drop(room_name, "forbidden", str(denied))
         except services.ChatError as error:
-            await self.send_message(ErrorMessage(payload={"detail": str(error), "room": room_name}))
+            refused = {"detail": str(error), "room": room_name}
+            if isinstance(frame, NewChatMessage) and frame.payload.client_id:
+                refused["client_id"] = frame.payload.client_id  # the post it refuses
+            await self.send_message(ErrorMessage(payload=refused))
 
     # Channel-layer events (see chat.notifications)
 

@@ -210,7 +210,8 @@ class RoomFeed:
     ) -> MessageAccepted:
         """
         Store the client's message, then broadcast it. Raises
-        services.NotAllowed if the user may not post here (any more).
+        services.NotAllowed if the user may not post here (any more), and
+        services.ChatError if an attachment cannot be sent.
         """
         author = self.participant
         if author.guest and message.name:
@@ -223,6 +224,7 @@ class RoomFeed:
                 user=user,
                 body=message.message,
                 client_id=client_id,
+                attachments=message.attachments,
             )
         # A resend is broadcast again too: receivers drop seqs they already have,
         # and this way a broadcast lost before a crash still goes out.

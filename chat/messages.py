@@ -21,10 +21,10 @@ counts and mentions.
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from chanx.messages.base import BaseMessage
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from chat.rooms import ROOM_NAME_MAX_LENGTH
 from core.messages import Strict
@@ -37,6 +37,7 @@ SUBSCRIPTIONS_MAX = 100
 UNREAD_COUNTED = 100
 RECEIPTS_ROOM_MAX = 10
 REACTIONS_PER_MESSAGE_MAX = 20  # different emoji on one message
+ATTACHMENTS_PER_MESSAGE_MAX = 10
 EMOJI_MAX_LENGTH = 16  # code points: the longest family or flag sequences fit
 ROOM_NAME_PATTERN = rf"^[A-Za-z0-9_-]{{1,{ROOM_NAME_MAX_LENGTH}}}$"
 
@@ -70,7 +71,11 @@ class ChatMessageInput(Strict):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    message: str = Field(min_length=1, max_length=MESSAGE_MAX_LENGTH)
+    message: str = Field(
+        default="",
+        max_length=MESSAGE_MAX_LENGTH,
+        description="The text; it may be empty when the message sends attachments.",
+    )
     name: str | None = Field(
         default=None,
         min_length=1,
@@ -83,6 +88,18 @@ class ChatMessageInput(Strict):
         description="Chosen by the client, unique per message: a resend with the same id "
         "is stored and delivered once.",
     )
+    attachments: list[int] = Field(
+        default_factory=list,
+        max_length=ATTACHMENTS_PER_MESSAGE_MAX,
+        description="Files to send with the message: ids of your own uploads to this room "
+        "(`POST /api/chat/rooms/<room>/attachments/`) not sent yet.",
+    )
+
+    @model_validator(mode="after")
+    def says_something(self) -> Self:
+        if not self.message and not self.attachments:
+            raise ValueError("A message needs text or an attachment.")
+        return self
 
 
 class NewChatMessage(Strict, BaseMessage):
@@ -195,6 +212,19 @@ class ReactionView(Strict):
     users: list[str] = Field(description="Who reacted so, by username, the first first.")
 
 
+class AttachmentView(Strict):
+    """A file sent with a message; downloaded by whoever may read the room."""
+
+    id: int
+    name: str
+    size: int = Field(description="In bytes.")
+    content_type: str
+    url: str = Field(description="Where to download it; the server checks who asks.")
+    thumbnail_url: str | None = Field(description="A small preview, for images only.")
+    width: int | None = Field(description="An image's size in pixels; null for other files.")
+    height: int | None
+
+
 class ChatMessageView(Strict):
     """A stored message as every client sees it."""
 
@@ -210,6 +240,9 @@ class ChatMessageView(Strict):
         default_factory=list,
         description="As they stand, in history pages; a message live or replayed has none "
         "yet but those that follow it in the stream.",
+    )
+    attachments: list[AttachmentView] = Field(
+        default_factory=list, description="Files sent with it; none once deleted."
     )
 
 

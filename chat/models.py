@@ -1,7 +1,9 @@
 """Rooms, who may enter the private ones, every message ever accepted, and who read what."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -148,6 +150,10 @@ class Message(models.Model):
     # A message's state now: when it was last edited, and when deleted (its body is then empty).
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The files sent with a message, as every client is shown them (see
+    # Attachment.as_shown): fixed when it is posted, so a message is read
+    # with its attachments in one row. Null for none.
+    attachments = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -170,6 +176,7 @@ class Message(models.Model):
             author_name=self.author_name,
             is_guest=self.is_guest,
             created_at=self.created_at,
+            attachments=self.attachments,
         )
 
 
@@ -218,6 +225,56 @@ class Mention(models.Model):
         return f"{self.user} in {self.room}#{self.seq}"
 
 
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    """Where a file is stored: a random name, so a stored file's path reveals nothing."""
+    return f"chat/{attachment.room_id}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+class Attachment(models.Model):
+    """
+    A file uploaded to a room: sent with a message, or waiting to be (an
+    upload not sent within a day is discarded, see files.discard_unsent).
+    Whoever may read the room may download it once it is sent.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_attachments"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)
+    name = models.CharField(max_length=200, help_text="The file's name as uploaded.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "created_at"], name="attachments_unsent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.width is not None
+
+    def as_shown(self) -> dict[str, object]:
+        """What a message keeps of the file, for every client (see ChatMessageView)."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "size": self.size,
+            "content_type": self.content_type,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     """
@@ -236,3 +293,4 @@ class StoredMessage:
     author_name: str
     is_guest: bool
     created_at: datetime
+    attachments: list[dict[str, object]] | None = None

@@ -11,9 +11,11 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from chanx.messages.base import BaseMessage
+from django.urls import reverse
 
 from chat import selectors
 from chat.messages import (
+    AttachmentView,
     ChatMessageView,
     DirectMessageNotice,
     DirectMessageReceived,
@@ -69,7 +71,15 @@ def message_view(
         edited_at=message.edited_at if isinstance(message, Message) else None,
         deleted=isinstance(message, Message) and message.deleted_at is not None,
         reactions=reactions or [],
+        attachments=[attachment_view(shown) for shown in message.attachments or ()],
     )
+
+
+def attachment_view(shown: dict[str, Any]) -> AttachmentView:
+    """A file as a message keeps it (models.Attachment.as_shown), with where to get it."""
+    url = reverse("chat:attachment", args=[shown["id"], shown["name"]])
+    thumbnail = reverse("chat:thumbnail", args=[shown["id"]]) if shown["width"] else None
+    return AttachmentView(**shown, url=url, thumbnail_url=thumbnail)
 
 
 def message_frame(entry: Message | StoredMessage) -> str:

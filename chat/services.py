@@ -22,7 +22,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from chat import notifications, selectors
+from chat import files, notifications, selectors
 from chat.messages import REACTIONS_PER_MESSAGE_MAX, Reader, ReadPosition
 from chat.models import Membership, Mention, Message, Reaction, ReadState, Room, StoredMessage
 from chat.participants import Participant
@@ -74,9 +74,11 @@ def post_message(
     user: AbstractBaseUser | AnonymousUser,
     body: str,
     client_id: str,
+    attachments: Sequence[int] = (),
 ) -> Posted:
     """
-    Store a message under the room's next seq.
+    Store a message under the room's next seq, with the author's uploads
+    `attachments` (see files.upload).
 
     The room's row is locked while its seq is counted and the message
     inserted, so seqs are handed out and committed in order. A client id
@@ -84,7 +86,7 @@ def post_message(
     resending is safe.
     """
     try:
-        return _store(room_name, author, user, _fields(author, body, client_id))
+        return _store(room_name, author, user, _fields(author, body, client_id), attachments)
     except IntegrityError:
         # Only a resend breaks a constraint (seqs are handed out under the
         # lock): its transaction is gone, the first copy is what it meant.
@@ -102,6 +104,7 @@ async def post(
     user: AbstractBaseUser | AnonymousUser,
     body: str,
     client_id: str,
+    attachments: Sequence[int] = (),
 ) -> Posted:
     """
     `post_message`, from the event loop. On PostgreSQL a message to a public
@@ -110,16 +113,21 @@ async def post(
     the messages posted to the room in this process while it runs are stored
     together by the next one (see `_append_to_public_room`); everything else
     (SQLite, a private, direct or new room, a resend, a message that names
-    someone, whose mentions are stored in the same statement) takes
-    `post_message`.
+    someone, whose mentions are stored in the same statement, one with
+    attachments) takes `post_message`.
     """
-    if pg.available() and not mentioned_names(body):
+    if pg.available() and not mentioned_names(body) and not attachments:
         fields = _fields(author, body, client_id)
         row = await _public_appends()(room_name, fields)
         if row is not None:
             return Posted(_appended(row, room_name, fields), created=True)
     posted: Posted = await database_sync_to_async(post_message)(
-        room_name=room_name, author=author, user=user, body=body, client_id=client_id
+        room_name=room_name,
+        author=author,
+        user=user,
+        body=body,
+        client_id=client_id,
+        attachments=attachments,
     )
     return posted
 
@@ -177,9 +185,12 @@ def _store(
     author: Participant,
     user: AbstractBaseUser | AnonymousUser,
     fields: dict[str, Any],
+    attachments: Sequence[int] = (),
 ) -> Posted:
     names = mentioned_names(fields["body"])
-    in_one_statement = connection.vendor == "postgresql" and not connection.in_atomic_block
+    in_one_statement = (
+        connection.vendor == "postgresql" and not connection.in_atomic_block and not attachments
+    )
     if in_one_statement:
         # Most messages go to a public room that exists: anyone may post
         # there, so one statement finds the room, counts and inserts.
@@ -197,7 +208,7 @@ def _store(
             raise Room.DoesNotExist(f"Room {room_name!r} was deleted meanwhile.")
         message, mentioned = appended
     else:
-        message, mentioned = _append_in_a_transaction(room, fields, names)
+        message, mentioned = _append_in_a_transaction(room, fields, names, attachments)
     return _posted(message, room, author, True, mentioned)
 
 
@@ -345,18 +356,29 @@ def _append_mentioning_sql(columns: tuple[str, ...], room_columns: tuple[str, ..
 
 @transaction.atomic
 def _append_in_a_transaction(
-    room: Room, fields: dict[str, Any], names: frozenset[str] = frozenset()
+    room: Room,
+    fields: dict[str, Any],
+    names: frozenset[str] = frozenset(),
+    attachments: Sequence[int] = (),
 ) -> tuple[StoredMessage, tuple[int, ...]]:
     """
     Lock the room, count, insert: seqs are handed out and committed in
     order. The users among `names` who may read the room are mentioned in
     the same transaction: a message is never stored without its mentions
-    (as `_append_mentioning_sql` does in one statement).
+    (as `_append_mentioning_sql` does in one statement), nor its files.
     """
     room = Room.objects.select_for_update().get(pk=room.pk)
     room.last_seq += 1
     message = Message.objects.create(room=room, seq=room.last_seq, **fields)
     room.save(update_fields=["last_seq"])
+    if attachments:
+        try:
+            taken = files.take_for_message(room, fields["author_id"], attachments)
+        except files.UploadRefused as refused:
+            raise ChatError(str(refused)) from refused
+        message.attachments = [attachment.as_shown() for attachment in taken]
+        message.save(update_fields=["attachments"])
+        message.files.add(*taken, bulk=True)
     mentioned = selectors.who_may_be_mentioned(room, names, author_id=fields["author_id"])
     Mention.objects.bulk_create(
         [Mention(message=message, user_id=u, room=room, seq=message.seq) for u in mentioned]
@@ -520,9 +542,10 @@ def delete_message(
         return True
 
     def apply(target: Message, now: datetime) -> None:
-        target.body, target.deleted_at = "", now
-        target.save(update_fields=["body", "deleted_at"])
+        target.body, target.deleted_at, target.attachments = "", now, None
+        target.save(update_fields=["body", "deleted_at", "attachments"])
         target.mentions.all().delete()  # no longer counted, nor shown
+        files.delete_with_message(target)
 
     change = _change(room_name, user, seq, client_id, Message.Kind.DELETE, "", check, apply)
     assert change is not None, "a deletion always changes"

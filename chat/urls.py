@@ -1,10 +1,14 @@
 from django.urls import path
 
 from chat import api
-from chat.views import chat_page
+from chat.views import attachment, chat_page, thumbnail
 
 app_name = "chat"
-urlpatterns = [path("", chat_page, name="index")]
+urlpatterns = [
+    path("", chat_page, name="index"),
+    path("files/<int:attachment_id>/thumbnail/", thumbnail, name="thumbnail"),
+    path("files/<int:attachment_id>/<str:name>", attachment, name="attachment"),
+]
 
 api_urlpatterns = [
     path("rooms/", api.RoomListView.as_view(), name="rooms"),
@@ -15,4 +19,10 @@ api_urlpatterns = [
         name="room-member",
     ),
     path("direct/", api.DirectRoomView.as_view(), name="direct"),
+    path(
+        "rooms/<str:room_name>/attachments/",
+        api.AttachmentUploadView.as_view(),
+        name="attachments",
+    ),
+    path("attachments/<int:attachment_id>/", api.AttachmentView.as_view(), name="attachment"),
 ]

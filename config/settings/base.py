@@ -13,6 +13,7 @@ import django_stubs_ext
 
 from core.layers import channel_layer_config
 from core.logs import rendered_by_structlog
+from core.media import media_storage
 
 # Lets classes such as ModelAdmin[Room] be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -130,8 +131,9 @@ VENDOR_ASSETS = {
 }
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 STATICFILES_DIRS += [(prefix, path) for prefix, path in VENDOR_ASSETS.items() if path.is_dir()]
+# Uploaded files (the chat's attachments): local files, or S3 when S3_BUCKET is set.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -295,3 +297,5 @@ JOB_STALE_AFTER = float(os.environ.get("JOB_STALE_AFTER", "15"))
 JOB_STEP_DELAY = float(os.environ.get("JOB_STEP_DELAY", "0.3"))
 JOB_EXPORT_BATCH = 1000
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+# Files sent in the chat: at most this large each (chat/files.py).
+CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

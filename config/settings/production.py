@@ -10,14 +10,16 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from core.logs import rendered_by_structlog
+from core.media import media_storage
 
 from .base import *  # noqa: F403
 from .base import LOGGING
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+# Uploaded files (the chat's attachments): local files, or S3 when S3_BUCKET is set.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {"BACKEND": "core.storage.StaticFilesStorage"},
 }
 

@@ -36,6 +36,8 @@ const el = {
   typing: $("typing"),
   messageForm: $("message-form"),
   messageInput: $("message-input"),
+  attachInput: $("attach-input"), // only when signed in
+  uploads: $("uploads"),
   send: $("send"),
   presence: $("presence"),
   onlineCount: $("online-count"),
@@ -101,10 +103,44 @@ function messageItem(message) {
     button.textContent = label;
     actions.append(button);
   }
+  const files = document.createElement("div");
+  files.className = "files";
   const reactions = document.createElement("div");
   reactions.className = "reactions";
-  item.append(who, guest, text, edited, when, actions, reactions);
+  item.append(who, guest, text, edited, when, actions, files, reactions);
   return item;
+}
+
+function readableSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+// A message's files: images as previews that open the full picture, others as downloads.
+function renderFiles(item, attachments) {
+  const links = (attachments ?? []).map((file) => {
+    const link = document.createElement("a");
+    link.href = file.url;
+    link.className = file.thumbnail_url ? "file image" : "file";
+    if (file.thumbnail_url) {
+      link.target = "_blank";
+      link.rel = "noopener";
+      const image = document.createElement("img");
+      image.src = file.thumbnail_url;
+      image.alt = file.name;
+      image.loading = "lazy";
+      const scale = Math.min(1, 240 / Math.max(file.width, file.height));
+      image.width = Math.round(file.width * scale);
+      image.height = Math.round(file.height * scale);
+      link.append(image);
+    } else {
+      link.download = file.name;
+      link.textContent = `${file.name} (${readableSize(file.size)})`;
+    }
+    return link;
+  });
+  item.querySelector(".files").replaceChildren(...links);
+  item.querySelector(".files").hidden = links.length === 0;
 }
 
 function fill(item, message) {
@@ -119,6 +155,7 @@ function fill(item, message) {
   when.textContent = sentAt.toLocaleTimeString();
   item.querySelector(".edited-tag").hidden = !message.edited_at;
   item.classList.toggle("mentions-me", mentionsMe(message.message ?? ""));
+  if (message.attachments) renderFiles(item, message.attachments);
   if (message.reactions) {
     reactionsOf.set(item, new Map(message.reactions.map(({ emoji, users }) => [emoji, users])));
     renderReactions(item);
@@ -214,6 +251,7 @@ function markDeleted(item) {
   reactionsOf.delete(item);
   item.querySelector(".reactions").replaceChildren();
   item.querySelector(".reactions").hidden = true;
+  renderFiles(item, []);
   renderActions(item);
 }
 
@@ -547,6 +585,7 @@ function setStatus(state, detail = "") {
   const joined = state === "open" || state === "connecting" || state === "reconnecting";
   el.messageInput.disabled = !joined;
   el.send.disabled = !joined;
+  if (el.attachInput) el.attachInput.disabled = !joined;
   if (state === "failed") showJoined(false);
   if (state === "open") listPublic(connection.room);
   renderRoom();
@@ -572,6 +611,7 @@ function join(room) {
   if (el.name) sessionStorage.setItem("chat-name", el.name.value.trim());
   connection?.close();
   clearMessages();
+  clearUploads({ discard: true }); // uploaded to the room you leave
   readAtJoin = undefined;
   readSent = 0;
   receipts.clear();
@@ -598,6 +638,8 @@ function join(room) {
     presence: updatePresence,
     typing: showTyping,
     receipts: updateReceipts,
+    // A post refused for good (a file it could not send): marked, never sent again.
+    refused: (clientId) => shown.get(clientId)?.classList.replace("pending", "failed"),
     error: (detail) => {
       lastError = detail;
       systemLine(detail, "error");
@@ -607,6 +649,7 @@ function join(room) {
 
 function leave() {
   connection?.close();
+  clearUploads({ discard: true });
   connection = null;
   online.clear();
   renderPresence();
@@ -669,12 +712,128 @@ el.loadOlder.addEventListener("click", () => {
 el.messageForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = el.messageInput.value.trim();
-  if (!text || !connection) return;
+  if (!connection) return;
+  if (uploads.some((upload) => upload.id === undefined && !upload.failed)) {
+    feedback("Wait until your files are uploaded, then send.", { error: true });
+    return;
+  }
+  const ready = uploads.filter((upload) => upload.id !== undefined);
+  if (!text && ready.length === 0) return;
   const name = username || el.name.value.trim();
   feedback("");
-  const clientId = connection.post(text, username ? "" : name);
-  show({ client_id: clientId, message: text, name, guest: !username }, { own: true, pending: true });
+  const attachments = ready.map((upload) => upload.shown);
+  const clientId = connection.post(text, username ? "" : name, attachments.map((file) => file.id));
+  show({ client_id: clientId, message: text, name, guest: !username, attachments }, { own: true, pending: true });
   el.messageInput.value = "";
+  clearUploads({ discard: false });
+});
+
+// Files: each is uploaded over HTTP as soon as it is chosen, with its progress shown,
+// and sent by naming its id in the message. One taken back before sending is deleted.
+const attachmentMaxBytes = Number(el.page.dataset.attachmentMaxBytes);
+const attachmentsMax = Number(el.page.dataset.attachmentsMax);
+let uploads = []; // { file, chip, request, id?, shown?, failed? }
+
+function csrfToken() {
+  return document.querySelector("[name=csrfmiddlewaretoken]")?.value ?? "";
+}
+
+function uploadChip(upload) {
+  const chip = document.createElement("li");
+  chip.className = "upload";
+  const name = document.createElement("span");
+  name.className = "upload-name";
+  name.textContent = upload.file.name;
+  const progress = document.createElement("progress");
+  progress.max = 100;
+  progress.value = 0;
+  progress.setAttribute("aria-label", `Uploading ${upload.file.name}`);
+  const state = document.createElement("span");
+  state.className = "upload-state";
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "link-button";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${upload.file.name}`);
+  remove.addEventListener("click", () => discardUpload(upload));
+  chip.append(name, progress, state, remove);
+  return chip;
+}
+
+function uploadFailed(upload, detail) {
+  upload.failed = true;
+  upload.chip.classList.add("failed");
+  upload.chip.querySelector("progress").hidden = true;
+  upload.chip.querySelector(".upload-state").textContent = detail;
+}
+
+function startUpload(file) {
+  const upload = { file };
+  upload.chip = uploadChip(upload);
+  uploads.push(upload);
+  el.uploads.append(upload.chip);
+  el.uploads.hidden = false;
+  if (file.size > attachmentMaxBytes) {
+    uploadFailed(upload, `Too large: at most ${readableSize(attachmentMaxBytes)}.`);
+    return;
+  }
+  const form = new FormData();
+  form.append("file", file);
+  const request = new XMLHttpRequest();
+  upload.request = request;
+  request.open("POST", `/api/chat/rooms/${encodeURIComponent(connection.room)}/attachments/`);
+  request.setRequestHeader("X-CSRFToken", csrfToken());
+  request.setRequestHeader("Accept", "application/json");
+  request.upload.addEventListener("progress", (event) => {
+    if (event.lengthComputable) upload.chip.querySelector("progress").value = (100 * event.loaded) / event.total;
+  });
+  request.addEventListener("load", () => {
+    let data = {};
+    try {
+      data = JSON.parse(request.responseText);
+    } catch {
+      data = { detail: `The upload failed (HTTP ${request.status}).` };
+    }
+    if (request.status !== 201) return uploadFailed(upload, data.detail ?? "The upload failed.");
+    upload.id = data.id;
+    upload.shown = data;
+    upload.chip.classList.add("uploaded");
+    upload.chip.querySelector("progress").value = 100;
+    upload.chip.querySelector(".upload-state").textContent = "Ready";
+  });
+  request.addEventListener("error", () => uploadFailed(upload, "The upload failed: check your connection."));
+  request.send(form);
+}
+
+function discardUpload(upload) {
+  if (upload.id === undefined) upload.request?.abort();
+  else {
+    fetch(`/api/chat/attachments/${upload.id}/`, { method: "DELETE", headers: { "X-CSRFToken": csrfToken() } });
+  }
+  upload.chip.remove();
+  uploads = uploads.filter((other) => other !== upload);
+  el.uploads.hidden = uploads.length === 0;
+}
+
+// Sent (discard: false) or left behind with the room (discard: true).
+function clearUploads({ discard }) {
+  for (const upload of [...uploads]) {
+    if (discard) discardUpload(upload);
+    else upload.chip.remove();
+  }
+  uploads = [];
+  el.uploads.hidden = true;
+}
+
+el.attachInput?.addEventListener("change", () => {
+  for (const file of el.attachInput.files) {
+    if (uploads.length >= attachmentsMax) {
+      feedback(`At most ${attachmentsMax} files per message.`, { error: true });
+      break;
+    }
+    startUpload(file);
+  }
+  el.attachInput.value = "";
 });
 
 el.messages.addEventListener("scroll", readIfSeen, { passive: true });

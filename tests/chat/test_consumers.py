@@ -310,7 +310,7 @@ class ChatConsumerBehaviour:
         await alice.send_json_to(chat_frame("   "))
 
         error = await next_action(alice, "error")
-        assert error["payload"][0]["type"] == "string_too_short"
+        assert "A message needs text or an attachment." in error["payload"][0]["msg"]
 
     # Accounts
 

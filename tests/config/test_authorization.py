@@ -6,7 +6,7 @@ until its row of expected outcomes is written down here.
 """
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from channels.db import database_sync_to_async
@@ -25,6 +25,7 @@ from tests.support.sockets import WebsocketCommunicator
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROLES = ("anonymous", "guest", "member", "non-member", "staff")
+Outcome = TypeVar("Outcome", str, int)  # a frame or close code; an HTTP status
 # Where each endpoint is tried: an endpoint missing here fails the test.
 PLACES = {
     "chat": {"public room": "/ws/chat/lobby/", "private room": "/ws/chat/vault/"},
@@ -63,7 +64,7 @@ GUEST = Participant(key="guest:matrix", name="Gus", guest=True)
 PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
 
 
-def everyone(outcome: str) -> dict[str, str]:
+def everyone(outcome: Outcome) -> dict[str, Outcome]:
     return dict.fromkeys(ROLES, outcome)
 
 
@@ -277,3 +278,53 @@ async def test_every_action_of_every_endpoint_has_its_expected_outcome_for_every
     }
 
     assert actual == EXPECTED
+
+
+# The chat's files, over HTTP: (route, place) -> role -> status. A file is downloaded
+# by whoever may read its room, checked at each download; anyone else gets a 404,
+# as if it did not exist. An upload is taken back only by its uploader.
+FILE_ROUTES: dict[tuple[str, str], dict[str, int]] = {
+    ("upload", "public room"): {**everyone(201), "anonymous": 401, "guest": 401},
+    ("upload", "private room"): {**everyone(400), "member": 201, "anonymous": 401, "guest": 401},
+    ("download", "public room"): everyone(200),
+    ("download", "private room"): {**everyone(404), "member": 200},
+    ("take back", "private room"): {**everyone(404), "member": 204, "anonymous": 401, "guest": 401},
+}  # fmt: skip
+
+
+def file_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], member: User) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chat import files
+
+    client = Client(headers={name.decode(): value.decode() for name, value in headers})
+    if route == "upload":
+        form = {"file": SimpleUploadedFile("notes.txt", b"hello")}
+        return client.post(f"/api/chat/rooms/{room}/attachments/", form).status_code
+    upload = SimpleUploadedFile("notes.txt", b"hello")
+    stored = files.upload(room_name=room, user=member, file=upload)
+    if route == "take back":
+        return client.delete(f"/api/chat/attachments/{stored.pk}/").status_code
+    author = participant_for(member, guest_id=None, guest_name=None, connection="matrix")
+    post_message(room_name=room, author=author, user=member, body="", client_id=f"f{stored.pk}",
+                 attachments=[stored.pk])  # fmt: skip
+    reply: Any = client.get(f"/chat/files/{stored.pk}/notes.txt")
+    if reply.streaming:
+        b"".join(reply.streaming_content)  # the test client closes the file once it is read
+    return int(reply.status_code)
+
+
+def test_every_file_route_has_its_expected_outcome_for_every_role(
+    headers: dict[str, list[tuple[bytes, bytes]]],
+) -> None:
+    member = User.objects.get(username="member")
+    rooms = {"public room": "lobby", "private room": "vault"}
+
+    actual = {
+        (route, place): {
+            role: file_outcome(route, rooms[place], headers[role], member) for role in ROLES
+        }
+        for route, place in FILE_ROUTES
+    }
+
+    assert actual == FILE_ROUTES

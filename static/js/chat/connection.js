@@ -149,7 +149,7 @@ export class ChatConnection {
         this.unsubscribed(payload);
         break;
       case "error":
-        if (payload?.room) this.channels.get(payload.room)?.on.error?.(describeError(payload));
+        if (payload?.room) this.channels.get(payload.room)?.refused(payload);
         else this.on.error?.(describeError(payload));
         break;
     }
@@ -181,10 +181,12 @@ export class RoomChannel {
     this.connection.unfollow(this.room);
   }
 
-  post(message, name) {
+  // `attachments`: ids of your uploads to this room (see the HTTP API), sent with the message.
+  post(message, name, attachments = []) {
     const clientId = crypto.randomUUID();
     const payload = { message, client_id: clientId };
     if (name) payload.name = name;
+    if (attachments.length) payload.attachments = attachments;
     this.pending.set(clientId, payload);
     this.mine.add(clientId);
     this.connection.toRoom(this.room, { action: "new_chat_message", payload });
@@ -298,6 +300,15 @@ export class RoomChannel {
     if (this.lastSeq !== null && change.seq <= this.lastSeq) return; // already applied
     this.lastSeq = change.seq;
     this.on.change?.(action, change);
+  }
+
+  // An error about this room; one naming a post's client id refuses that post for good
+  // (an attachment it cannot send), so it is not sent again on the next reconnect.
+  refused(payload) {
+    if (payload.client_id && this.pending.delete(payload.client_id)) {
+      this.on.refused?.(payload.client_id);
+    }
+    this.on.error?.(describeError(payload));
   }
 
   caughtUp() {

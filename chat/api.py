@@ -6,12 +6,12 @@ from django.contrib.auth.models import User
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import files, notifications, selectors, services
+from chat import files, notifications, search, selectors, services
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH
 from chat.serializers import RoomSerializer
@@ -145,3 +145,39 @@ class AttachmentView(APIView):
         if not files.discard(attachment_id, _user(request)):
             raise NotFound("No unsent upload of yours has this id.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SearchView(APIView):
+    """
+    GET ?q=words[&room=name]: the newest messages (up to 20) that have every
+    word, the last as a prefix, in the rooms you may read: public rooms, and
+    your private and direct rooms when signed in.
+    """
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        query = str(request.query_params.get("q", ""))
+        room = request.query_params.get("room") or None
+        if len(query) > (longest := search.QUERY_MAX_LENGTH):
+            raise ValidationError({"detail": f"Search for at most {longest} characters."})
+        found = search.search(query, request.user, room_name=room)
+        results = [
+            {
+                "room": message.room.name,
+                "title": _title(message.room, request),
+                "seq": message.seq,
+                "name": message.author_name,
+                "guest": message.is_guest,
+                "message": message.body,
+                "sent_at": message.created_at,
+            }
+            for message in found
+        ]
+        return Response({"words": search.words(query), "results": results})
+
+
+def _title(room: Room, request: Request) -> str:
+    """What the requester calls the room: a direct room by the other person's name."""
+    user = request.user
+    return selectors.room_title(room, user) if isinstance(user, User) else room.name

@@ -244,16 +244,28 @@ class RoomFeed:
     async def history(
         self, request: HistoryRequest, *, user: AbstractBaseUser | AnonymousUser
     ) -> ChatHistory:
-        """A page of older messages; raises services.NotAllowed for a non-member."""
-        access = await database_sync_to_async(selectors.room_access)(self.room_name, user)
-        if not access.allowed:
-            raise services.NotAllowed("You are not a member of this room.")
-        page, has_more = await database_sync_to_async(selectors.messages_before)(
-            self.room_name, request.before_seq, limit=request.limit
+        """
+        A page of older messages, or of those around one; raises
+        services.NotAllowed for a non-member.
+        """
+        page = await database_sync_to_async(selectors.history_page)(
+            self.room_name,
+            user,
+            before_seq=request.before_seq,
+            around_seq=request.around_seq,
+            limit=request.limit,
         )
-        reactions = await database_sync_to_async(selectors.reactions_on)(page)
-        views = [notifications.message_view(m, reactions.get(m.pk)) for m in page]
-        return ChatHistory(payload=HistoryPage(messages=views, has_more=has_more))
+        if page is None:
+            raise services.NotAllowed("You are not a member of this room.")
+        views = [notifications.message_view(m, page.reactions.get(m.pk)) for m in page.messages]
+        return ChatHistory(
+            payload=HistoryPage(
+                messages=views,
+                has_more=page.has_more,
+                around_seq=request.around_seq,
+                has_newer=page.has_newer,
+            )
+        )
 
     async def edit(self, request: EditRequest, *, user: AbstractBaseUser | AnonymousUser) -> None:
         """

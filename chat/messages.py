@@ -110,8 +110,21 @@ class NewChatMessage(Strict, BaseMessage):
 
 
 class HistoryRequest(Strict):
-    before_seq: int = Field(ge=1, description="Return messages older than this seq.")
+    before_seq: int | None = Field(
+        default=None, ge=1, description="Return messages older than this seq."
+    )
+    around_seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="Or: the messages around this one (a search result), it among them.",
+    )
     limit: int = Field(default=50, ge=1, le=HISTORY_PAGE_MAX)
+
+    @model_validator(mode="after")
+    def one_position(self) -> Self:
+        if (self.before_seq is None) == (self.around_seq is None):
+            raise ValueError("Give either before_seq or around_seq.")
+        return self
 
 
 class LoadHistory(Strict, BaseMessage):
@@ -272,6 +285,14 @@ class HistoryPage(Strict):
         description="Oldest first, each as it is now: edited, or deleted."
     )
     has_more: bool = Field(description="Older messages exist before the first one.")
+    around_seq: int | None = Field(
+        default=None,
+        description="Set when the page answers `around_seq`: the messages around that one, "
+        "not the newest; live messages continue from the newest, not from here.",
+    )
+    has_newer: bool = Field(
+        default=False, description="With `around_seq`: newer messages exist after the last one."
+    )
     last_seq: int | None = Field(
         default=None,
         description="On connect: the room's newest seq, edits and deletions included, "

@@ -109,6 +109,52 @@ def messages_before(room_name: str, seq: int | None, *, limit: int) -> tuple[lis
     return list(reversed(page[:limit])), len(page) > limit
 
 
+def messages_around(room_name: str, seq: int, *, limit: int) -> tuple[list[Message], bool, bool]:
+    """
+    Up to `limit` messages around `seq`, oldest first, each as it is now: it
+    in the middle, or nearer one end when the room's history ends there; and
+    whether older and newer ones exist.
+    """
+    messages = room_messages(room_name).filter(kind=Message.Kind.MESSAGE)
+    older = list(messages.filter(seq__lte=seq).order_by("-seq")[: limit + 1])  # it first
+    newer = list(messages.filter(seq__gt=seq).order_by("seq")[: limit + 1])
+    before = min(len(older), max(limit // 2 + 1, limit - len(newer)))
+    after = min(len(newer), limit - before)
+    page = [*reversed(older[:before]), *newer[:after]]
+    return page, len(older) > before, len(newer) > after
+
+
+@dataclass(frozen=True)
+class HistorySlice:
+    messages: list[Message]
+    reactions: dict[int, list[ReactionView]]
+    has_more: bool
+    has_newer: bool = False
+
+
+def history_page(
+    room_name: str,
+    user: AbstractBaseUser | AnonymousUser,
+    *,
+    before_seq: int | None,
+    around_seq: int | None,
+    limit: int,
+) -> HistorySlice | None:
+    """
+    A page of the room's history for `user`, before `before_seq` or around
+    `around_seq`, with its reactions; None if they may not read the room.
+    One trip to the database thread for what a client asks for.
+    """
+    if not room_access(room_name, user).allowed:
+        return None
+    if around_seq is not None:
+        page, has_more, has_newer = messages_around(room_name, around_seq, limit=limit)
+    else:
+        page, has_more = messages_before(room_name, before_seq, limit=limit)
+        has_newer = False
+    return HistorySlice(page, reactions_on(page), has_more, has_newer)
+
+
 def reactions_on(messages: Iterable[Message]) -> dict[int, list[ReactionView]]:
     """The reactions on `messages` as they stand, by message id: each emoji in the order given."""
     found: dict[int, dict[str, list[str]]] = {}

@@ -19,6 +19,7 @@ api_urlpatterns = [
         name="room-member",
     ),
     path("direct/", api.DirectRoomView.as_view(), name="direct"),
+    path("search/", api.SearchView.as_view(), name="search"),
     path(
         "rooms/<str:room_name>/attachments/",
         api.AttachmentUploadView.as_view(),

@@ -45,6 +45,12 @@ const el = {
   heading: $("room-heading"),
   publicRooms: $("public-rooms"),
   // Only when signed in:
+  contextBar: $("context-bar"),
+  jumpLatest: $("jump-latest"),
+  searchForm: $("search-form"),
+  searchInput: $("search-input"),
+  searchSummary: $("search-summary"),
+  searchResults: $("search-results"),
   feedback: $("room-feedback"),
   myRooms: $("my-rooms"),
   directRooms: $("direct-rooms"),
@@ -74,6 +80,10 @@ let lastTypingSent = 0;
 let readAtJoin;
 let dividerPlaced = false;
 let readSent = 0; // the newest seq this page said it has read in the room shown
+// Searching: the message to show once the room is open, and whether the room shown
+// is the history around a result (new messages then wait behind "Jump to the latest").
+let jumpTo = null;
+let context = null; // { newer: messages that arrived meanwhile }
 const receipts = new Map(); // username -> how far they have read the room shown
 
 // Messages
@@ -385,7 +395,87 @@ function showHistory(page, { older }) {
   }
   el.loadOlder.hidden = !page.has_more;
   renderReceipts();
+  if (!older && jumpTo !== null) {
+    connection.loadAround(jumpTo);
+    jumpTo = null;
+  }
 }
+
+// Search: the newest messages with every word, in the rooms you may read; a result
+// opens its room at that message, with the messages around it.
+
+el.searchForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const query = el.searchInput.value.trim();
+  el.searchResults.replaceChildren();
+  if (!query) {
+    el.searchSummary.textContent = "";
+    return;
+  }
+  let data;
+  try {
+    const response = await fetch(`/api/chat/search/?q=${encodeURIComponent(query)}`, {
+      headers: { Accept: "application/json" },
+    });
+    data = await response.json();
+    if (!response.ok) throw new Error(data.detail ?? `HTTP ${response.status}`);
+  } catch (error) {
+    el.searchSummary.textContent = `Search failed: ${error.message}`;
+    return;
+  }
+  const count = data.results.length;
+  el.searchSummary.textContent = count ? `${count} message${count === 1 ? "" : "s"}, newest first` : "No messages found.";
+  el.searchResults.replaceChildren(...data.results.map(resultItem));
+});
+
+function resultItem(result) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = `?room=${encodeURIComponent(result.room)}`;
+  link.dataset.room = result.room;
+  link.dataset.seq = result.seq;
+  const where = document.createElement("span");
+  where.className = "result-where";
+  where.textContent = `${result.title} · ${result.name}`;
+  const text = document.createElement("span");
+  text.className = "result-text";
+  text.textContent = result.message || "(files)";
+  link.append(where, text);
+  item.append(link);
+  return item;
+}
+
+function openResult(room, seq) {
+  if (connection?.room === room && shownStatus.state === "open") connection.loadAround(seq);
+  else {
+    join(room);
+    jumpTo = seq;
+  }
+}
+
+function showContext(page) {
+  clearMessages();
+  dividerPlaced = true; // no "New messages" here: these are not the newest
+  context = { newer: 0 };
+  for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
+  el.loadOlder.hidden = !page.has_more;
+  renderJump();
+  const found = itemAt(page.around_seq);
+  found?.classList.add("found");
+  found?.scrollIntoView({ block: "center" });
+}
+
+function renderJump() {
+  el.contextBar.hidden = !context;
+  if (context) el.jumpLatest.textContent = context.newer ? `Jump to the latest (${context.newer} new)` : "Jump to the latest";
+}
+
+// Back to the newest messages: the room opened afresh.
+function jumpToLatest() {
+  if (connection) join(connection.room);
+}
+
+el.jumpLatest.addEventListener("click", jumpToLatest);
 
 // Read state
 
@@ -411,7 +501,7 @@ function placeDivider(seq) {
 
 // Mark the room shown read up to its newest message, once you can see it.
 function readIfSeen() {
-  if (!username || !connection || shownStatus.state !== "open") return;
+  if (!username || !connection || shownStatus.state !== "open" || context) return;
   if (document.visibilityState !== "visible") return;
   const list = el.messages;
   if (list.scrollHeight - list.scrollTop - list.clientHeight > NEAR_BOTTOM_PX) return;
@@ -609,9 +699,13 @@ function showJoined(joined) {
 
 function join(room) {
   if (el.name) sessionStorage.setItem("chat-name", el.name.value.trim());
+  // Uploads belong to their room: kept when the same room is opened afresh.
+  if (connection?.room !== room) clearUploads({ discard: true });
   connection?.close();
   clearMessages();
-  clearUploads({ discard: true }); // uploaded to the room you leave
+  context = null;
+  jumpTo = null;
+  renderJump();
   readAtJoin = undefined;
   readSent = 0;
   receipts.clear();
@@ -626,7 +720,13 @@ function join(room) {
   connection = chat.follow(room, {
     state: setStatus,
     history: showHistory,
+    context: showContext,
     message: (message) => {
+      if (context) {
+        context.newer += 1;
+        renderJump();
+        return;
+      }
       typingEndedBy(message);
       show(message);
       renderReceipts();
@@ -651,6 +751,8 @@ function leave() {
   connection?.close();
   clearUploads({ discard: true });
   connection = null;
+  context = null;
+  renderJump();
   online.clear();
   renderPresence();
   feedback("");
@@ -713,6 +815,7 @@ el.messageForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = el.messageInput.value.trim();
   if (!connection) return;
+  if (context && (text || uploads.length)) jumpToLatest(); // what you send goes with the newest
   if (uploads.some((upload) => upload.id === undefined && !upload.failed)) {
     feedback("Wait until your files are uploaded, then send.", { error: true });
     return;
@@ -853,7 +956,8 @@ document.addEventListener("click", (event) => {
   const link = event.target.closest("a[data-room]");
   if (!link) return;
   event.preventDefault();
-  join(link.dataset.room);
+  if (link.dataset.seq) openResult(link.dataset.room, Number(link.dataset.seq));
+  else join(link.dataset.room);
 });
 
 // The current room: its heading, the page's title, and whether you may invite to it.

@@ -328,3 +328,25 @@ def test_every_file_route_has_its_expected_outcome_for_every_role(
     }
 
     assert actual == FILE_ROUTES
+
+
+# Search over HTTP: place -> role -> how many of the room's three messages are found.
+SEARCHES: dict[str, dict[str, int]] = {
+    "public room": everyone(3),
+    "private room": {**everyone(0), "member": 3},
+}
+
+
+def test_search_finds_a_room_s_messages_for_exactly_those_who_may_read_it(
+    headers: dict[str, list[tuple[bytes, bytes]]],
+) -> None:
+    rooms = {"public room": "lobby", "private room": "vault"}
+
+    def found(place: str, role: str) -> int:
+        client = Client(headers={name.decode(): value.decode() for name, value in headers[role]})
+        reply = client.get("/api/chat/search/", {"q": "message", "room": rooms[place]})
+        return len(reply.json()["results"])
+
+    actual = {place: {role: found(place, role) for role in ROLES} for place in SEARCHES}
+
+    assert actual == SEARCHES

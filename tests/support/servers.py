@@ -98,12 +98,12 @@ def server_command(
     ]  # fmt: skip
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    """Run a management command with the server's environment."""
-    subprocess.run(
+def manage(env: dict[str, str], *args: str) -> str:
+    """Run a management command with the server's environment; what it printed."""
+    return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
-        capture_output=True,
-    )  # fmt: skip
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
 
 
 def wait_until_healthy(server: ServerProcess) -> None:

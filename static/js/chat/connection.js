@@ -229,6 +229,11 @@ export class RoomChannel {
     this.connection.toRoom(this.room, { action: "load_history", payload: { before_seq: beforeSeq } });
   }
 
+  // The messages around `seq` (a search result), shown instead of the newest.
+  loadAround(seq) {
+    this.connection.toRoom(this.room, { action: "load_history", payload: { around_seq: seq } });
+  }
+
   receive(frame) {
     const payload = frame.payload;
     switch (frame.action) {
@@ -274,6 +279,11 @@ export class RoomChannel {
   }
 
   receiveHistory(page) {
+    if (page.around_seq) {
+      // Not the stream's newest: the room's cursor stays where it is.
+      this.on.context?.(page);
+      return;
+    }
     const older = this.lastSeq !== null && page.messages.length > 0 && page.messages.at(-1).seq <= this.lastSeq;
     this.on.history?.(page, { older });
     if (!older) {

@@ -29,6 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from chat import gaps, notifications, selectors, services
 from chat.delivery import DeliveryCursor
+from chat.heads import head_watch
 from chat.messages import (
     ChatHistory,
     ChatMessageInput,
@@ -119,10 +120,12 @@ class RoomFeed:
             await self.send_backlog(last_seq)
         if drops_when_full(get_channel_layer()) and settings.CHAT_TAIL_CHECK:
             self.tail_check = asyncio.create_task(self.check_tails())
+        head_watch().add(self.room_name, self)
         await self.enter_presence()
 
     def halt(self) -> None:
-        """Stop gap fills and tail checks; presence stays as it is."""
+        """Stop gap fills, tail checks and the head watch; presence stays as it is."""
+        head_watch().remove(self.room_name, self)
         for task in (self.gap_filler, self.tail_check):
             if task is not None:
                 task.cancel()
@@ -366,6 +369,19 @@ class RoomFeed:
         async with self.delivering:
             for frame in self.cursor.fill(found, upto):
                 await self.send(self.wrap(frame))
+
+    @property
+    def delivered(self) -> int:
+        """The newest seq this connection has been sent (or skipped as its own)."""
+        return self.cursor.last_seq
+
+    async def catch_up(self, newest: int) -> None:
+        """
+        The room's newest seq is `newest` and this connection stayed behind it
+        (chat.heads): read what it missed, unless a gap fill is doing so.
+        """
+        if newest > self.cursor.last_seq and not self.cursor.held and self.gap_filler is None:
+            await self.deliver_stored(self.cursor.last_seq, newest)
 
     async def check_tails(self) -> None:
         """

@@ -195,6 +195,12 @@ def kept_seq_range(room_name: str) -> SeqRange:
     return SeqRange(first=bounds["first"] or 0, last=bounds["last"] or 0)
 
 
+def newest_seqs(room_names: Iterable[str]) -> dict[str, int]:
+    """Each room's newest seq (changes included), by name; rooms that do not exist are left out."""
+    rooms = Room.objects.filter(name__in=list(room_names))
+    return dict(rooms.values_list("name", "last_seq"))
+
+
 def newest_seq(room_name: str) -> int:
     """The seq of the room's newest message (0 if it has none or does not exist)."""
     newest = Room.objects.filter(name=room_name).values_list("last_seq", flat=True).first()

@@ -257,6 +257,11 @@ CHAT_GAP_WAIT = float(os.environ.get("CHAT_GAP_WAIT", "0.1"))
 # went quiet for this long (seconds) checks that it missed nothing at the
 # end; 0 never checks.
 CHAT_TAIL_CHECK = float(os.environ.get("CHAT_TAIL_CHECK", "2"))
+# Every this many seconds each server process reads the newest seq of the rooms
+# its connections follow; one that stays behind for a whole interval reads what
+# it missed (a message stored by a process that died before broadcasting it).
+# 0 never checks (chat/heads.py).
+CHAT_HEAD_CHECK = float(os.environ.get("CHAT_HEAD_CHECK", "2"))
 
 # The assistant. Offline by default: it answers from the documentation below.
 # ASSISTANT_BACKEND=openai (implied by OPENAI_API_KEY or OPENAI_BASE_URL) uses any

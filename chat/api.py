@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.models import User
+from pydantic import ValidationError as Invalid
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import files, notifications, search, selectors, services
+from chat.messages import ChatMessageInput
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH
 from chat.serializers import RoomSerializer
@@ -181,3 +183,37 @@ def _title(room: Room, request: Request) -> str:
     """What the requester calls the room: a direct room by the other person's name."""
     user = request.user
     return selectors.room_title(room, user) if isinstance(user, User) else room.name
+
+
+class MessagesView(APIView):
+    """
+    POST {"message": ..., "client_id"?: ..., "attachments"?: [...]}: post to
+    a room you may post in, as yourself. The message enters the room's
+    stream like one sent over a socket and is broadcast after it commits;
+    201 with its seq, or 200 for a resend of a client id already stored.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, room_name: str) -> Response:
+        try:
+            message = ChatMessageInput.model_validate(request.data)
+        except Invalid as invalid:
+            errors = [error["msg"] for error in invalid.errors()]
+            raise ValidationError({"detail": " ".join(errors)}) from invalid
+        try:
+            posted = services.post_and_publish(
+                room_name=room_name,
+                user=_user(request),
+                body=message.message,
+                client_id=message.client_id,
+                attachments=message.attachments,
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        stored = posted.message
+        accepted = {"seq": stored.seq, "client_id": stored.client_id, "sent_at": stored.created_at}
+        return Response(
+            {**accepted, "duplicate": not posted.created},
+            status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
+        )

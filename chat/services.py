@@ -8,6 +8,7 @@ after the commit, so no client ever sees a message a rollback erased.
 import asyncio
 import functools
 import re
+import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -25,7 +27,7 @@ from django.utils import timezone
 from chat import files, notifications, selectors
 from chat.messages import REACTIONS_PER_MESSAGE_MAX, Reader, ReadPosition
 from chat.models import Membership, Mention, Message, Reaction, ReadState, Room, StoredMessage
-from chat.participants import Participant
+from chat.participants import Participant, participant_for
 from chat.rooms import (
     RESERVED_NAME_RULE,
     ROOM_NAME_RULE,
@@ -95,6 +97,43 @@ def post_message(
         )
         mentioned = tuple(existing.mentions.values_list("user_id", flat=True))
         return _posted(existing.as_stored(), existing.room, author, False, mentioned)
+
+
+def post_and_publish(
+    *,
+    room_name: str,
+    user: User,
+    body: str,
+    client_id: str | None = None,
+    attachments: Sequence[int] = (),
+) -> Posted:
+    """
+    `post_message` for code outside a consumer (the HTTP API, a Celery task,
+    a management command, the admin), as `user`: stored in the room's stream
+    like any message, and broadcast once the transaction commits (at once
+    outside one). If the process dies in between, the message is stored but
+    told to no one: the rooms' connections catch up from the database
+    (chat.heads).
+    """
+    client_id = client_id or uuid.uuid4().hex
+    author = participant_for(user, guest_id=None, guest_name=None, connection=client_id)
+    posted = post_message(
+        room_name=room_name,
+        author=author,
+        user=user,
+        body=body,
+        client_id=client_id,
+        attachments=attachments,
+    )
+    transaction.on_commit(lambda: publish(posted), robust=True)
+    return posted
+
+
+def publish(posted: Posted) -> None:
+    """Broadcast a stored message from synchronous code (see `post_and_publish`)."""
+    async_to_sync(notifications.message_posted)(
+        posted.message, posted.members, direct=posted.direct, mentioned=posted.mentioned
+    )
 
 
 async def post(

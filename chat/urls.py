@@ -20,6 +20,7 @@ api_urlpatterns = [
     ),
     path("direct/", api.DirectRoomView.as_view(), name="direct"),
     path("search/", api.SearchView.as_view(), name="search"),
+    path("rooms/<str:room_name>/messages/", api.MessagesView.as_view(), name="messages"),
     path(
         "rooms/<str:room_name>/attachments/",
         api.AttachmentUploadView.as_view(),

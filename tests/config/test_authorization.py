@@ -280,10 +280,13 @@ async def test_every_action_of_every_endpoint_has_its_expected_outcome_for_every
     assert actual == EXPECTED
 
 
-# The chat's files, over HTTP: (route, place) -> role -> status. A file is downloaded
-# by whoever may read its room, checked at each download; anyone else gets a 404,
-# as if it did not exist. An upload is taken back only by its uploader.
-FILE_ROUTES: dict[tuple[str, str], dict[str, int]] = {
+# The chat over HTTP: (route, place) -> role -> status. A file is downloaded by whoever
+# may read its room, checked at each download; anyone else gets a 404, as if it did
+# not exist. An upload is taken back only by its uploader. A message posted over HTTP
+# follows the socket's rules.
+HTTP_ROUTES: dict[tuple[str, str], dict[str, int]] = {
+    ("post", "public room"): {**everyone(201), "anonymous": 401, "guest": 401},
+    ("post", "private room"): {**everyone(403), "member": 201, "anonymous": 401, "guest": 401},
     ("upload", "public room"): {**everyone(201), "anonymous": 401, "guest": 401},
     ("upload", "private room"): {**everyone(400), "member": 201, "anonymous": 401, "guest": 401},
     ("download", "public room"): everyone(200),
@@ -292,12 +295,17 @@ FILE_ROUTES: dict[tuple[str, str], dict[str, int]] = {
 }  # fmt: skip
 
 
-def file_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], member: User) -> int:
+def http_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], member: User) -> int:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from chat import files
 
     client = Client(headers={name.decode(): value.decode() for name, value in headers})
+    if route == "post":
+        message = {"message": "over http"}
+        return client.post(
+            f"/api/chat/rooms/{room}/messages/", message, "application/json"
+        ).status_code
     if route == "upload":
         form = {"file": SimpleUploadedFile("notes.txt", b"hello")}
         return client.post(f"/api/chat/rooms/{room}/attachments/", form).status_code
@@ -314,7 +322,7 @@ def file_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], memb
     return int(reply.status_code)
 
 
-def test_every_file_route_has_its_expected_outcome_for_every_role(
+def test_every_http_route_of_the_chat_has_its_expected_outcome_for_every_role(
     headers: dict[str, list[tuple[bytes, bytes]]],
 ) -> None:
     member = User.objects.get(username="member")
@@ -322,12 +330,12 @@ def test_every_file_route_has_its_expected_outcome_for_every_role(
 
     actual = {
         (route, place): {
-            role: file_outcome(route, rooms[place], headers[role], member) for role in ROLES
+            role: http_outcome(route, rooms[place], headers[role], member) for role in ROLES
         }
-        for route, place in FILE_ROUTES
+        for route, place in HTTP_ROUTES
     }
 
-    assert actual == FILE_ROUTES
+    assert actual == HTTP_ROUTES
 
 
 # Search over HTTP: place -> role -> how many of the room's three messages are found.

@@ -15,8 +15,9 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
 - LONG_TESTS, the long tests of the finished project (protocol conformance,
   hostile input, slow clients, restarts of Redis and of workers, several
   processes, the benchmarks' tests, what importing the assistant's backend
-  costs a new process, the AsyncAPI viewer and the chat's sidebar in a
-  browser), each 10 to 110 seconds, together most of a late checkpoint's
+  costs a new process, the AsyncAPI viewer, the chat's sidebar and the
+  browser tests of the later parts' chat features, a server on PostgreSQL),
+  each 10 to 110 seconds, together most of a late checkpoint's
   time. Each runs at the checkpoint of the part that brings
   it, and main's `make test` runs every one; the checkpoints after keep the
   rest of their tests: their consumers, services and pages, in the process,
@@ -46,8 +47,16 @@ LONG_TESTS = (
     "tests/bench",
     "tests/chat/test_asyncapi_docs_browser.py",
     "tests/chat/test_chat_sidebar_browser.py",
+    "tests/chat/test_files_browser.py",
+    "tests/chat/test_heads_e2e.py",
+    "tests/chat/test_mentions_browser.py",
+    "tests/chat/test_message_changes_browser.py",
     "tests/chat/test_presence_e2e.py",
+    "tests/chat/test_reactions_browser.py",
+    "tests/chat/test_read_state_browser.py",
     "tests/chat/test_resume_e2e.py",
+    "tests/chat/test_search_browser.py",
+    "tests/chat/test_search_e2e.py",
     "tests/config/test_asyncapi_docs_browser.py",
     "tests/config/test_conformance_e2e.py",
     "tests/config/test_fuzz_e2e.py",
@@ -125,6 +134,8 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
         raise TutorialError(f"{last} differs from {source}: the last checkpoint must be it")
     print(f"==> {last} is {source} itself; checking cp0..{book.parts[-2].branch}", flush=True)
     env = {**os.environ, "CI": os.environ.get("CI", "true")}
+    # Two workers per core: the tests mostly wait on servers and browsers.
+    env.setdefault("TEST_WORKERS", "4")
     env.pop("VIRTUAL_ENV", None)
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     lock = (git.root / "package-lock.json").read_bytes()

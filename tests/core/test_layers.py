@@ -11,7 +11,7 @@ import pytest
 
 from core import layers
 from tests.support.servers import free_port
-from tests.support.services import redis_server, require_redis
+from tests.support.services import redis_server, require_redis, unique_prefix
 
 
 def test_redis_url_selects_channels_redis_with_idle_safe_socket_settings() -> None:
@@ -120,7 +120,7 @@ async def test_a_quiet_layer_waits_for_the_next_event_in_one_read(
         return await read(pubsub, *args, **kwargs)
 
     monkeypatch.setattr(layers.ReportingPubSub, "get_message", counted)
-    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}], prefix=unique_prefix())
     channel = await layer.new_channel()
     await layer.group_add("room", channel)
     await layer.group_send("room", {"type": "chat.message", "seq": 1})
@@ -136,7 +136,7 @@ async def test_a_quiet_layer_waits_for_the_next_event_in_one_read(
 
 
 async def test_each_member_of_a_group_receives_an_event_of_its_own() -> None:
-    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}], prefix=unique_prefix())
     members = [await layer.new_channel() for _ in range(3)]
     for channel in members:
         await layer.group_add("room", channel)
@@ -157,7 +157,7 @@ async def test_each_member_of_a_group_receives_an_event_of_its_own() -> None:
 
 
 async def test_a_taker_handles_group_events_as_they_arrive_and_none_is_queued() -> None:
-    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}], prefix=unique_prefix())
     channel = await layer.new_channel()
     await layer.group_add("room", channel)
     taken: list[dict[str, object]] = []
@@ -182,7 +182,7 @@ async def test_a_taker_handles_group_events_as_they_arrive_and_none_is_queued() 
 
 
 async def test_once_a_taker_declines_an_event_the_next_ones_queue_behind_it() -> None:
-    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}], prefix=unique_prefix())
     channel = await layer.new_channel()
     await layer.group_add("room", channel)
     offered: list[object] = []
@@ -204,7 +204,7 @@ async def test_once_a_taker_declines_an_event_the_next_ones_queue_behind_it() ->
 async def test_an_event_whose_taker_fails_is_queued_and_the_failure_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}])
+    layer = layers.PubSubChannelLayer(hosts=[{"address": require_redis()}], prefix=unique_prefix())
     channel = await layer.new_channel()
     await layer.group_add("room", channel)
 

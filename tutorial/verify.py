@@ -15,8 +15,9 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
 - LONG_TESTS, the long tests of the finished project (protocol conformance,
   hostile input, slow clients, restarts of Redis and of workers, several
   processes, the benchmarks' tests, what importing the assistant's backend
-  costs a new process, the AsyncAPI viewer, the chat's sidebar and the
-  browser tests of the later parts' chat features, a server on PostgreSQL),
+  costs a new process, the AsyncAPI viewer, the assistant's and the system
+  pages and the chat's sidebar in a browser, the browser tests of the later
+  parts' chat features, a server on PostgreSQL),
   each 10 to 110 seconds, together most of a late checkpoint's
   time. Each runs at the checkpoint of the part that brings
   it, and main's `make test` runs every one; the checkpoints after keep the
@@ -43,6 +44,7 @@ PAGES = ("/", "/chat/", "/assistants/", "/system/")
 BOOK_TESTS = ("tests/tutorial", "tests/docs")
 LONG_TESTS = (
     "tests/assistants/test_assistant_e2e.py",
+    "tests/assistants/test_assistant_page_browser.py",
     "tests/assistants/test_backends.py",
     "tests/bench",
     "tests/chat/test_asyncapi_docs_browser.py",
@@ -73,6 +75,7 @@ LONG_TESTS = (
     "tests/scripts/test_run.py",
     "tests/system/test_jobs_celery_e2e.py",
     "tests/system/test_notifications_e2e.py",
+    "tests/system/test_system_page_browser.py",
 )
 
 

@@ -6,6 +6,7 @@ each room to a chat.feeds.RoomFeed, and writes to chat services.
 
 import uuid
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +33,7 @@ from chat.messages import (
     MessageAccepted,
     MessageDeleted,
     MessageEdited,
+    Muted,
     NewChatMessage,
     PostedChatMessage,
     PresenceJoined,
@@ -56,6 +58,7 @@ from chat.messages import (
     Unsubscription,
     UserTyping,
 )
+from chat.mutes import mute_list
 from chat.participants import Participant, participant_for
 from core.consumers import SiteConsumer
 from core.groups import chat_room_group, chat_user_group
@@ -124,6 +127,7 @@ class ChatConsumer(ChatSocket):
         ReadStateChanged,
         ReadReceipts,
         ReadReceipt,
+        Muted,
     ]
 
     feed: RoomFeed | None = None
@@ -286,6 +290,10 @@ class ChatConsumer(ChatSocket):
     async def chat_granted(self, event: dict[str, Any]) -> None:
         """This user joined a room: news for their connection to all rooms, not this one."""
 
+    async def chat_muted(self, event: dict[str, Any]) -> None:
+        """This user was muted in a room, or a mute was lifted: known here at once."""
+        await muted(self.feed, event)
+
     async def chat_mention(self, event: dict[str, Any]) -> None:
         """Someone named this user, here or in another room: every connection of theirs hears."""
         await self.send(text_data=event["frame"])
@@ -314,6 +322,18 @@ def take_now(feed: RoomFeed | None, event: dict[str, Any], immediate: ImmediateS
     elif (shown := feed.event_frame(event)) is not None:
         immediate.send_text(shown)
     return True
+
+
+async def muted(feed: RoomFeed | None, event: dict[str, Any]) -> None:
+    """
+    News of a mute (chat.notifications.mute_changed): this process's mute
+    list has it at once, and `feed`, if it is the room's, tells its client.
+    """
+    until = None if event["until"] is None else datetime.fromisoformat(event["until"])
+    user_id = int(event["user"])
+    mute_list().heard(event["room"], user_id, until)
+    if feed is not None and feed.room_name == event["room"]:
+        await feed.send(feed.wrap(event["frame"]))
 
 
 class RoomsConsumer(ChatSocket):
@@ -477,6 +497,10 @@ class RoomsConsumer(ChatSocket):
     async def chat_granted(self, event: dict[str, Any]) -> None:
         """This user joined a room: list it."""
         await self.send(text_data=event["frame"])
+
+    async def chat_muted(self, event: dict[str, Any]) -> None:
+        """This user was muted in a room, or a mute was lifted: said in the room, if followed."""
+        await muted(self.feeds.get(event["room"]), event)
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         """This user read further, on this connection or another: their unread count moves."""

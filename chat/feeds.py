@@ -19,6 +19,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -40,6 +41,8 @@ from chat.messages import (
     HistoryRequest,
     MessageAcceptance,
     MessageAccepted,
+    Muted,
+    MuteNotice,
     PresenceJoined,
     PresenceLeft,
     PresenceSnapshot,
@@ -53,6 +56,7 @@ from chat.messages import (
     ResyncRequired,
     UserTyping,
 )
+from chat.mutes import mute_list
 from chat.participants import Participant
 from chat.presence import heartbeats, presence_store, presence_ttl
 from core.layers import drops_when_full
@@ -121,6 +125,13 @@ class RoomFeed:
         if drops_when_full(get_channel_layer()) and settings.CHAT_TAIL_CHECK:
             self.tail_check = asyncio.create_task(self.check_tails())
         head_watch().add(self.room_name, self)
+        if (until := await self.muted_until()) is not None:
+            user_id = self.participant.user_id
+            assert user_id is not None, "only a signed-in user is muted"
+            reason = await database_sync_to_async(selectors.mute_reason)(self.room_name, user_id)
+            await self.send_message(
+                Muted(payload=MuteNotice(room=self.room_name, until=until, reason=reason))
+            )
         await self.enter_presence()
 
     def halt(self) -> None:
@@ -216,6 +227,8 @@ class RoomFeed:
         services.NotAllowed if the user may not post here (any more), and
         services.ChatError if an attachment cannot be sent.
         """
+        if (until := await self.muted_until()) is not None:
+            raise services.Muted(until)
         author = self.participant
         if author.guest and message.name:
             author = Participant(key=author.key, name=message.name, guest=True)
@@ -243,6 +256,11 @@ class RoomFeed:
                 duplicate=not posted.created,
             )
         )
+
+    async def muted_until(self) -> datetime | None:
+        """Until when the participant may not write here (see chat.mutes); a guest never is."""
+        user_id = self.participant.user_id
+        return None if user_id is None else await mute_list().until(self.room_name, user_id)
 
     async def history(
         self, request: HistoryRequest, *, user: AbstractBaseUser | AnonymousUser

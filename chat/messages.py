@@ -517,6 +517,23 @@ class Mentioned(Strict, BaseMessage):
     payload: MentionNotice
 
 
+class MuteNotice(Strict):
+    room: str
+    until: datetime | None = Field(description="Until when; null when the mute is lifted.")
+    reason: str = ""
+
+
+class Muted(Strict, BaseMessage):
+    """
+    A moderator muted the user in a room (they may read, not post, edit or
+    react there until `until`), or lifted the mute: sent to every connection
+    of theirs to the room when it happens, and on joining while it lasts.
+    """
+
+    action: Literal["muted"] = "muted"
+    payload: MuteNotice
+
+
 # The connection to all of a user's rooms, ws/chat/
 
 
@@ -528,6 +545,9 @@ class RoomEntry(Strict):
     title: str = Field(description="What to call it: a direct room by the other person's name.")
     owner: str | None = None
     members: list[str] = Field(default_factory=list, description="Empty for public rooms.")
+    admins: list[str] = Field(
+        default_factory=list, description="The members who help its owner run a private room."
+    )
     last_seq: int = Field(description="The room's newest seq when this entry was sent.")
     last_read_seq: int | None = Field(
         default=None, description="How far the user has read; null if they never opened it."
@@ -628,7 +648,8 @@ RoomFrameOut = Annotated[
     | PresenceLeft
     | UserTyping
     | ReadReceipts
-    | ReadReceipt,
+    | ReadReceipt
+    | Muted,
     Field(discriminator="action"),
 ]
 

@@ -52,6 +52,9 @@ class Room(models.Model):
                 violation_error_message="A room of this name, in some case, exists already.",
             )
         ]
+        # The site's moderators: staff have it, and anyone it is given to
+        # (a group in the admin). They moderate every public room.
+        permissions = [("moderate_room", "Can moderate public rooms and handle reports")]
 
     def __str__(self) -> str:
         return self.name
@@ -71,12 +74,21 @@ class Room(models.Model):
 
 
 class Membership(models.Model):
-    """A user admitted to a private or direct room."""
+    """
+    A user admitted to a private or direct room. A private room's owner
+    (Room.owner) is a member too; of the others, admins help the owner run
+    the room: they add and remove members and delete messages.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        MEMBER = "member"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -223,6 +235,96 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.room}#{self.seq}"
+
+
+class Mute(models.Model):
+    """A user kept from writing in a room (posting, editing, reacting) until a time."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_mutes"
+    )
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    muted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_mute_per_user")]
+        indexes = [models.Index(fields=["until"], name="mutes_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.user} muted in {self.room} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class Report(models.Model):
+    """A message reported to the site's moderators, waiting in the admin's queue until handled."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        DELETED = "deleted", "message deleted"
+        DISMISSED = "dismissed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reports"
+    )
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_reporter")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="reports_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.message} reported by {self.reporter}"
+
+
+class ModerationAction(models.Model):
+    """
+    The audit: one row per moderation action, written in the action's own
+    transaction. Names are kept as they were, so the record outlives the
+    room, the actor and the person acted on.
+    """
+
+    class Kind(models.TextChoices):
+        DELETE_MESSAGE = "delete_message", "deleted a message"
+        ADD_MEMBER = "add_member", "added a member"
+        REMOVE_MEMBER = "remove_member", "removed a member"
+        SET_ROLE = "set_role", "changed a role"
+        MUTE = "mute", "muted"
+        UNMUTE = "unmute", "unmuted"
+        DISMISS_REPORT = "dismiss_report", "dismissed a report"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    room = models.ForeignKey(Room, null=True, on_delete=models.SET_NULL, related_name="+")
+    room_name = models.CharField(max_length=ROOM_NAME_MAX_LENGTH)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_name = models.CharField(max_length=150, blank=True)
+    seq = models.PositiveBigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.get_kind_display()} in {self.room_name}"
 
 
 def attachment_path(attachment: "Attachment", filename: str) -> str:

@@ -6,6 +6,7 @@ clients is validated and serialised once, not once per recipient.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -25,6 +26,8 @@ from chat.messages import (
     MessageDeletion,
     MessageEdit,
     MessageEdited,
+    Muted,
+    MuteNotice,
     PostedChatMessage,
     PresenceChange,
     PresenceJoined,
@@ -246,6 +249,19 @@ def membership_revoked(room_name: str, user_id: int) -> None:
     async_to_sync(_layer().group_send)(
         chat_user_group(user_id), {"type": "chat.revoked", "room": room_name, "frame": frame}
     )
+
+
+def mute_changed(room_name: str, user_id: int, until: datetime | None, reason: str) -> None:
+    """The user's connections learn of a mute in a room (`until`), or of its end (None)."""
+    frame = encode(Muted(payload=MuteNotice(room=room_name, until=until, reason=reason)))
+    event = {
+        "type": "chat.muted",
+        "room": room_name,
+        "user": user_id,
+        "until": None if until is None else until.isoformat(),
+        "frame": frame,
+    }
+    async_to_sync(_layer().group_send)(chat_user_group(user_id), event)
 
 
 def membership_granted(room: Room, user_ids: Iterable[int]) -> None:

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin
 from django.db.models import (
     Case,
     Exists,
@@ -20,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from chat.delivery import Resync, plan_resume
 from chat.messages import (
@@ -30,7 +32,7 @@ from chat.messages import (
     ReadPosition,
     RoomEntry,
 )
-from chat.models import Membership, Mention, Message, Reaction, ReadState, Room
+from chat.models import Membership, Mention, Message, Mute, Reaction, ReadState, Room
 from chat.rooms import is_direct_room_name
 
 
@@ -76,13 +78,58 @@ def is_member(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
     )
 
 
-def may_moderate(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Who may delete anyone's message in `room`: staff, and a private room's owner."""
-    if not user.is_authenticated:
+def is_site_moderator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff, and users given the `chat.moderate_room` permission: they moderate public rooms."""
+    if not isinstance(user, PermissionsMixin) or not user.is_authenticated:
         return False
-    return bool(getattr(user, "is_staff", False)) or (
-        room.kind == Room.Kind.PRIVATE and room.owner_id is not None and room.owner_id == user.pk
+    return bool(getattr(user, "is_staff", False)) or user.has_perm("chat.moderate_room")
+
+
+def role_in(room: Room, user: AbstractBaseUser | AnonymousUser) -> str | None:
+    """A private room's "owner", "admin" or "member", as `user` is; None for anyone else."""
+    if not user.is_authenticated or room.kind != Room.Kind.PRIVATE:
+        return None
+    if room.owner_id is not None and room.owner_id == user.pk:
+        return "owner"
+    found = Membership.objects.filter(room=room, user_id=user.pk).values_list("role", flat=True)
+    return next(iter(found), None)
+
+
+def may_moderate(room: Room, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """
+    Who may delete anyone's message in `room`, and mute people there: the
+    site's moderators, and a private room's owner and admins.
+    """
+    if is_site_moderator(user):
+        return True
+    return role_in(room, user) in ("owner", "admin")
+
+
+def muted_until(room: Room, user: AbstractBaseUser | AnonymousUser) -> datetime | None:
+    """Until when `user` may not write in `room`, if a mute is in force."""
+    if not user.is_authenticated:
+        return None
+    found = Mute.objects.filter(room=room, user_id=user.pk, until__gt=timezone.now())
+    return next(iter(found.values_list("until", flat=True)), None)
+
+
+def mute_reason(room_name: str, user_id: int) -> str:
+    """What the moderator said when muting `user_id` in the room ("" if nothing)."""
+    found = Mute.objects.filter(room__name=room_name, user_id=user_id).values_list(
+        "reason", flat=True
     )
+    return next(iter(found), "")
+
+
+def mutes_in_force() -> dict[str, dict[int, datetime]]:
+    """Every mute in force: room name -> user id -> until when."""
+    mutes: dict[str, dict[int, datetime]] = {}
+    found = Mute.objects.filter(until__gt=timezone.now()).values_list(
+        "room__name", "user_id", "until"
+    )
+    for room_name, user_id, until in found:
+        mutes.setdefault(room_name, {})[user_id] = until
+    return mutes
 
 
 def room_messages(room_name: str) -> QuerySet[Message]:
@@ -244,6 +291,11 @@ def room_entry(room: Room, viewer: AbstractBaseUser | AnonymousUser) -> RoomEntr
         title=room_title(room, viewer) if isinstance(viewer, AbstractBaseUser) else room.name,
         owner=room.owner.get_username() if private and room.owner is not None else None,
         members=sorted(m.user.get_username() for m in room.memberships.all()) if private else [],
+        admins=sorted(
+            m.user.get_username() for m in room.memberships.all() if m.role == Membership.Role.ADMIN
+        )
+        if private
+        else [],
         last_seq=room.last_seq,
         last_read_seq=getattr(room, "last_read_seq", None),
         unread=getattr(room, "unread", 0),

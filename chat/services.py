@@ -24,9 +24,19 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from chat import files, notifications, selectors
+from chat import audit, files, notifications, selectors
 from chat.messages import REACTIONS_PER_MESSAGE_MAX, Reader, ReadPosition
-from chat.models import Membership, Mention, Message, Reaction, ReadState, Room, StoredMessage
+from chat.models import (
+    Membership,
+    Mention,
+    Message,
+    ModerationAction,
+    Reaction,
+    ReadState,
+    Report,
+    Room,
+    StoredMessage,
+)
 from chat.participants import Participant, participant_for
 from chat.rooms import (
     RESERVED_NAME_RULE,
@@ -52,6 +62,20 @@ class ChatError(Exception):
 
 class NotAllowed(ChatError):
     """The user may not do this in this room."""
+
+
+class Muted(ChatError):
+    """The user is muted in this room: they may read, not write."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"You are muted in this room until {until:%Y-%m-%d %H:%M} UTC.")
+        self.until = until
+
+
+def check_not_muted(room: Room, user: AbstractBaseUser | AnonymousUser) -> None:
+    """Raise Muted if a mute keeps `user` from writing in `room` (see chat.mutes)."""
+    if (until := selectors.muted_until(room, user)) is not None:
+        raise Muted(until)
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,8 @@ def post_and_publish(
     """
     client_id = client_id or uuid.uuid4().hex
     author = participant_for(user, guest_id=None, guest_name=None, connection=client_id)
+    if (room := Room.objects.filter(name=room_name).first()) is not None:
+        check_not_muted(room, user)
     posted = post_message(
         room_name=room_name,
         author=author,
@@ -486,32 +512,46 @@ def _announce_members(room: Room, user_ids: list[int]) -> None:
     transaction.on_commit(lambda: notifications.membership_granted(room, user_ids))
 
 
-def _owned_private_room(room_name: str, actor: User) -> Room:
-    room = Room.objects.filter(name=room_name, kind=Room.Kind.PRIVATE).first()
+def _managed_private_room(room_name: str, actor: User) -> tuple[Room, str]:
+    """The private room `actor` runs (as its owner or an admin), and which of the two they are."""
+    room = Room.objects.select_for_update().filter(name=room_name, kind=Room.Kind.PRIVATE).first()
     if room is None:
         raise ChatError(f"No private room named {room_name!r}.")
-    if room.owner_id != actor.pk:
-        raise NotAllowed("Only the room's owner may change its members.")
-    return room
+    role = selectors.role_in(room, actor)
+    if role not in ("owner", "admin"):
+        raise NotAllowed("Only the room's owner and admins may change its members.")
+    assert role is not None
+    return room, role
 
 
 @transaction.atomic
 def add_member(*, room_name: str, actor: User, username: str) -> None:
-    room = _owned_private_room(room_name, actor)
+    room, _ = _managed_private_room(room_name, actor)
     (user,) = _users_named([username])
     _, created = Membership.objects.get_or_create(room=room, user=user)
     if created:
+        audit.record(ModerationAction.Kind.ADD_MEMBER, actor=actor, room=room, subject=user)
         _announce_members(room, [int(user.pk)])
 
 
 @transaction.atomic
 def remove_member(*, room_name: str, actor: User, username: str) -> None:
-    """Remove a member; their open connections to the room are closed after the commit."""
-    room = _owned_private_room(room_name, actor)
+    """
+    Remove a member (the owner anyone, an admin members only); their open
+    connections to the room are closed after the commit.
+    """
+    room, role = _managed_private_room(room_name, actor)
     (user,) = _users_named([username])
     if user.pk == room.owner_id:
         raise ChatError("The owner cannot be removed from their room.")
-    Membership.objects.filter(room=room, user=user).delete()
+    membership = Membership.objects.filter(room=room, user=user).first()
+    if membership is None:
+        raise ChatError(f"{username} is not a member of this room.")
+    if role == "admin" and membership.role == Membership.Role.ADMIN and user.pk != actor.pk:
+        raise NotAllowed("Only the room's owner may remove an admin.")
+    membership.delete()
+    if user.pk != actor.pk:  # leaving is no moderation
+        audit.record(ModerationAction.Kind.REMOVE_MEMBER, actor=actor, room=room, subject=user)
     user_id = int(user.pk)
     transaction.on_commit(lambda: notifications.membership_revoked(room.name, user_id))
 
@@ -578,6 +618,19 @@ def delete_message(
         own = target.author_id is not None and target.author_id == user.pk
         if not own and not selectors.may_moderate(room, user):
             raise ChatError("Only its author or a moderator of the room may delete a message.")
+        if not own:
+            handled = target.reports.filter(status=Report.Status.OPEN).update(
+                status=Report.Status.DELETED, handled_by_id=user.pk, handled_at=timezone.now()
+            )
+            audit.record(
+                ModerationAction.Kind.DELETE_MESSAGE,
+                actor=user,
+                room=room,
+                subject=target.author,
+                subject_name=target.author_name,
+                seq=target.seq,
+                detail=target.body[:400] + (f" (reported {handled} times)" if handled else ""),
+            )
         return True
 
     def apply(target: Message, now: datetime) -> None:
@@ -652,8 +705,12 @@ def _change(
     if not user.is_authenticated:
         raise ChatError(LOG_IN_TO_CHANGE)
     room = Room.objects.select_for_update().filter(name=room_name).first()
-    if room is None or not is_member(room, user):
+    # The site's moderators delete messages in rooms they are not in: those reported to them.
+    moderating = kind == Message.Kind.DELETE and selectors.is_site_moderator(user)
+    if room is None or not (is_member(room, user) or moderating):
         raise NotAllowed("You are not a member of this room.")
+    if kind != Message.Kind.DELETE:  # a muted user may still take back their own words
+        check_not_muted(room, user)
     earlier = Message.objects.filter(room=room, client_id=client_id).first()
     if earlier is not None:
         if earlier.kind != kind or earlier.target_seq != seq:

@@ -262,6 +262,8 @@ CHAT_TAIL_CHECK = float(os.environ.get("CHAT_TAIL_CHECK", "2"))
 # it missed (a message stored by a process that died before broadcasting it).
 # 0 never checks (chat/heads.py).
 CHAT_HEAD_CHECK = float(os.environ.get("CHAT_HEAD_CHECK", "2"))
+# How stale a server process's list of the mutes in force may grow (chat.mutes).
+CHAT_MUTE_CHECK = float(os.environ.get("CHAT_MUTE_CHECK", "2"))
 
 # The assistant. Offline by default: it answers from the documentation below.
 # ASSISTANT_BACKEND=openai (implied by OPENAI_API_KEY or OPENAI_BASE_URL) uses any

@@ -1,4 +1,4 @@
-"""HTTP API for rooms: private rooms, their members and direct conversations."""
+"""HTTP API for rooms: private rooms, their members, direct conversations, moderation."""
 
 from typing import Any
 
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat import files, notifications, search, selectors, services
+from chat import files, moderation, notifications, search, selectors, services
 from chat.messages import ChatMessageInput
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH
@@ -41,7 +41,7 @@ def _room(room: Room, request: Request) -> dict[str, Any]:
 
 
 def _refuse(error: services.ChatError) -> Exception:
-    if isinstance(error, services.NotAllowed):
+    if isinstance(error, (services.NotAllowed, services.Muted)):
         return PermissionDenied(str(error))
     return ValidationError({"detail": str(error)})
 
@@ -86,10 +86,33 @@ class RoomMembersView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class RoleSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=["owner", "admin", "member"])
+
+
 class RoomMemberView(APIView):
-    """DELETE: remove a member from your private room; their open sockets close."""
+    """
+    PATCH {"role": "admin" | "member" | "owner"}: the owner of a private
+    room changes a member's role, or hands the room over. DELETE: the owner
+    or an admin removes a member (an admin, only the owner); their open
+    sockets to the room close.
+    """
 
     permission_classes = [IsAuthenticated]
+
+    def patch(self, request: Request, room_name: str, username: str) -> Response:
+        data = RoleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            moderation.set_role(
+                room_name=room_name,
+                actor=_user(request),
+                username=username,
+                role=data.validated_data["role"],
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def delete(self, request: Request, room_name: str, username: str) -> Response:
         try:
@@ -97,6 +120,75 @@ class RoomMemberView(APIView):
         except services.ChatError as error:
             raise _refuse(error) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MuteSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    minutes = serializers.IntegerField(min_value=1, max_value=moderation.MUTE_MINUTES_MAX)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RoomMutesView(APIView):
+    """
+    POST {"username", "minutes", "reason"?}: a moderator of the room keeps
+    a user from posting, editing and reacting there for a time.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, room_name: str) -> Response:
+        data = MuteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            until = moderation.mute(
+                room_name=room_name, actor=_user(request), **data.validated_data
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response({"until": until}, status=status.HTTP_201_CREATED)
+
+
+class RoomMuteView(APIView):
+    """DELETE: a moderator of the room lifts a user's mute before its time."""
+
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, room_name: str, username: str) -> Response:
+        try:
+            moderation.unmute(room_name=room_name, actor=_user(request), username=username)
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReportSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=moderation.REPORT_REASON_MAX)
+
+
+class ReportView(APIView):
+    """
+    POST {"reason"}: report someone else's message in a room you may read
+    to the site's moderators; 201, or 200 if you reported it already.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, room_name: str, seq: int) -> Response:
+        data = ReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            found, created = moderation.report(
+                room_name=room_name,
+                user=request.user,
+                seq=seq,
+                reason=data.validated_data["reason"],
+            )
+        except services.ChatError as error:
+            raise _refuse(error) from error
+        return Response(
+            {"id": found.pk, "status": found.status},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class DirectRoomView(APIView):

@@ -18,6 +18,17 @@ api_urlpatterns = [
         api.RoomMemberView.as_view(),
         name="room-member",
     ),
+    path("rooms/<str:room_name>/mutes/", api.RoomMutesView.as_view(), name="room-mutes"),
+    path(
+        "rooms/<str:room_name>/mutes/<str:username>/",
+        api.RoomMuteView.as_view(),
+        name="room-mute",
+    ),
+    path(
+        "rooms/<str:room_name>/messages/<int:seq>/reports/",
+        api.ReportView.as_view(),
+        name="message-reports",
+    ),
     path("direct/", api.DirectRoomView.as_view(), name="direct"),
     path("search/", api.SearchView.as_view(), name="search"),
     path("rooms/<str:room_name>/messages/", api.MessagesView.as_view(), name="messages"),

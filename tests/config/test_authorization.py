@@ -1,19 +1,23 @@
 """
 Who may do what: every action of every endpoint in the AsyncAPI document,
-for an anonymous client, a guest, a member, a signed-in non-member and
+and every route of the chat's HTTP API, for an anonymous client, a guest,
+the member who owns the private room, an admin of that room, a signed-in
+non-member, a site moderator (the `chat.moderate_room` permission) and
 staff. The actions come from the document, so a new one fails this test
 until its row of expected outcomes is written down here.
 """
 
 import json
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.test import Client
+from django.utils import timezone
 
-from chat.models import Room
+from chat.models import Membership, Mute, Room
 from chat.participants import Participant, participant_for
 from chat.services import create_private_room, post_message
 from config.asgi import application
@@ -24,7 +28,7 @@ from tests.support.sockets import WebsocketCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROLES = ("anonymous", "guest", "member", "non-member", "staff")
+ROLES = ("anonymous", "guest", "member", "room admin", "non-member", "moderator", "staff")
 Outcome = TypeVar("Outcome", str, int)  # a frame or close code; an HTTP status
 # Where each endpoint is tried: an endpoint missing here fails the test.
 PLACES = {
@@ -56,12 +60,15 @@ SAMPLES: dict[str, Any] = {
         "frame": {"action": "new_chat_message", "payload": {"message": "hi"}},
     },
 }
-# The message each endpoint's delete_message deletes: one each, as a message is deleted once.
-DELETABLE = {"chat": 2, "rooms": 3}
+# The message each endpoint's delete_message deletes, by role: one each, as a message is
+# deleted once. In the public room, 2 to 5 are a guest's; in the private room, the member's.
+DELETABLE = {"chat": 2, "rooms": 4}
+DELETABLE_BY_SECOND = {"room admin": 1, "moderator": 1}  # the next message along
 # The emoji each endpoint's react adds: a user's second 👍 on a message would change nothing.
 EMOJI = {"chat": "👍", "rooms": "🎉"}
 GUEST = Participant(key="guest:matrix", name="Gus", guest=True)
-PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "staff": "4403"}
+PRIVATE = {"anonymous": "4401", "guest": "4401", "non-member": "4403", "moderator": "4403",
+           "staff": "4403"}  # fmt: skip
 
 
 def everyone(outcome: Outcome) -> dict[str, Outcome]:
@@ -69,17 +76,18 @@ def everyone(outcome: Outcome) -> dict[str, Outcome]:
 
 
 def private(outcome: str) -> dict[str, str]:
-    return {**PRIVATE, "member": outcome}
+    return {**PRIVATE, "member": outcome, "room admin": outcome}
 
 
 def members_only(outcome: str, *, others: str) -> dict[str, str]:
-    return {**everyone(others), "member": outcome}
+    return {**everyone(others), "member": outcome, "room admin": outcome}
 
 
 # Read state and reactions are kept for signed-in users only; a guest is told so.
 SIGNED_IN_READ = {**everyone("read_state"), "anonymous": "error", "guest": "error"}
 SIGNED_IN_REACT = {**everyone("reaction_changed"), "anonymous": "error", "guest": "error"}
 PRIVATE_SUBSCRIBE = {**everyone("unsubscribed:forbidden"), "member": "in_room:chat_history",
+                     "room admin": "in_room:chat_history",
                      "anonymous": "unsubscribed:login_required",
                      "guest": "unsubscribed:login_required"}  # fmt: skip
 
@@ -94,14 +102,18 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("chat", "public room", "typing"): everyone("-"),
     ("chat", "public room", "mark_read"): SIGNED_IN_READ,
     ("chat", "public room", "edit_message"): {**everyone("error"), "member": "message_edited"},
-    ("chat", "public room", "delete_message"): {**everyone("error"), "staff": "message_deleted"},
+    ("chat", "public room", "delete_message"): {
+        **everyone("error"),
+        "moderator": "message_deleted",
+        "staff": "message_deleted",
+    },
     ("chat", "public room", "react"): SIGNED_IN_REACT,
     ("chat", "public room", "ping"): everyone("pong"),
     ("chat", "private room", "new_chat_message"): private("message_accepted"),
     ("chat", "private room", "load_history"): private("chat_history"),
     ("chat", "private room", "typing"): private("-"),
     ("chat", "private room", "mark_read"): private("read_state"),
-    ("chat", "private room", "edit_message"): private("message_edited"),
+    ("chat", "private room", "edit_message"): {**private("message_edited"), "room admin": "error"},
     ("chat", "private room", "delete_message"): private("message_deleted"),
     ("chat", "private room", "react"): private("reaction_changed"),
     ("chat", "private room", "ping"): private("pong"),
@@ -114,6 +126,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     },
     ("rooms", "public room", "in_room/delete_message"): {
         **everyone("error"),
+        "moderator": "in_room:message_deleted",
         "staff": "in_room:message_deleted",
     },
     ("rooms", "public room", "in_room/react"): {
@@ -126,9 +139,10 @@ EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {
     ("rooms", "private room", "subscribe"): PRIVATE_SUBSCRIBE,
     ("rooms", "private room", "in_room"): members_only("in_room:message_accepted", others="error"),
     ("rooms", "private room", "in_room/mark_read"): members_only("read_state", others="error"),
-    ("rooms", "private room", "in_room/edit_message"): members_only(
-        "in_room:message_edited", others="error"
-    ),
+    ("rooms", "private room", "in_room/edit_message"): {
+        **everyone("error"),
+        "member": "in_room:message_edited",
+    },
     ("rooms", "private room", "in_room/delete_message"): members_only(
         "in_room:message_deleted", others="error"
     ),
@@ -156,15 +170,20 @@ UNPROMPTED = {"presence_joined", "presence_left", "presence_state", "conversatio
 @pytest.fixture
 def headers() -> dict[str, list[tuple[bytes, bytes]]]:
     member = User.objects.create_user("member")
+    admin = User.objects.create_user("admin")
     outsider = User.objects.create_user("outsider")
+    moderator = User.objects.create_user("moderator")
+    moderator.user_permissions.add(Permission.objects.get(codename="moderate_room"))
     staff = User.objects.create_user("staff", is_staff=True)
-    create_private_room(owner=member, name="vault", member_usernames=[])
+    User.objects.create_user("target")  # whom the moderation routes act on
+    create_private_room(owner=member, name="vault", member_usernames=["admin", "target"])
+    Membership.objects.filter(user=admin).update(role=Membership.Role.ADMIN)
     Room.objects.create(name="lobby")
-    # Seq 1 of each room is the member's; 2 and 3, each endpoint's to delete, a guest's in the
-    # public room (only staff may delete it) and the member's own in the private one.
+    # Seq 1 of each room is the member's; 2 to 5, to delete (see DELETABLE), a guest's in the
+    # public room (only moderators may delete them) and the member's in the private one.
     as_member = participant_for(member, guest_id=None, guest_name=None, connection="matrix")
     for room, author, user in (("lobby", as_member, member), ("vault", as_member, member)):
-        for seq in (1, 2, 3):
+        for seq in (1, 2, 3, 4, 5):
             by_guest = room == "lobby" and seq > 1
             post_message(
                 room_name=room,
@@ -179,26 +198,29 @@ def headers() -> dict[str, list[tuple[bytes, bytes]]]:
         "anonymous": [],
         "guest": guest_headers("matrix-guest"),
         "member": token_headers(member),
+        "room admin": token_headers(admin),
         "non-member": token_headers(outsider),
+        "moderator": token_headers(moderator),
         "staff": token_headers(staff),
     }
 
 
-def sample(action: str, room: str, *, endpoint: str = "chat") -> dict[str, Any]:
+def sample(action: str, room: str, role: str, *, endpoint: str = "chat") -> dict[str, Any]:
     envelope, _, inner = action.partition("/")
     if inner:
-        frame = sample(inner, room, endpoint="rooms")
+        frame = sample(inner, room, role, endpoint="rooms")
         return {"action": envelope, "payload": {"room": room, "frame": frame}}
     frame = {"action": action}
     if SAMPLES[action] is not None:
         text = json.dumps(SAMPLES[action], ensure_ascii=False).replace("{room}", room)
-        text = text.replace('"{deletable}"', str(DELETABLE[endpoint]))
+        deletable = DELETABLE[endpoint] + DELETABLE_BY_SECOND.get(role, 0)
+        text = text.replace('"{deletable}"', str(deletable))
         frame["payload"] = json.loads(text.replace("{emoji}", EMOJI[endpoint]))
     return frame
 
 
-async def outcome(place: str, headers: list[tuple[bytes, bytes]], action: str) -> str:
-    """What answers `action` at `place` for a client with `headers`."""
+async def outcome(place: str, role: str, headers: list[tuple[bytes, bytes]], action: str) -> str:
+    """What answers `action` at `place` for a client of `role` with `headers`."""
     path, _, room = place.partition("#")
     communicator = WebsocketCommunicator(application, path, headers=headers)
     await communicator.connect()
@@ -210,9 +232,9 @@ async def outcome(place: str, headers: list[tuple[bytes, bytes]], action: str) -
     while (await communicator.receive_json_from())["action"] != GREETINGS[greeting]:
         pass
     if action.startswith(("in_room", "unsubscribe")):  # these act on a room followed, or refused
-        await communicator.send_json_to(sample("subscribe", room))
+        await communicator.send_json_to(sample("subscribe", room, role))
         await first_answer(communicator, "subscribe")
-    await communicator.send_json_to(sample(action, room))
+    await communicator.send_json_to(sample(action, room, role))
     answer = await first_answer(communicator, action)
     await communicator.disconnect()
     return answer
@@ -273,7 +295,10 @@ async def test_every_action_of_every_endpoint_has_its_expected_outcome_for_every
     assert missing == [], "write down who may do these"
 
     actual = {
-        key: {role: await outcome(PLACES[key[0]][key[1]], headers[role], key[2]) for role in ROLES}
+        key: {
+            role: await outcome(PLACES[key[0]][key[1]], role, headers[role], key[2])
+            for role in ROLES
+        }
         for key in EXPECTED
     }
 
@@ -283,16 +308,35 @@ async def test_every_action_of_every_endpoint_has_its_expected_outcome_for_every
 # The chat over HTTP: (route, place) -> role -> status. A file is downloaded by whoever
 # may read its room, checked at each download; anyone else gets a 404, as if it did
 # not exist. An upload is taken back only by its uploader. A message posted over HTTP
-# follows the socket's rules.
+# follows the socket's rules. Moderation acts on "target", a plain member of the
+# private room: a room's moderators are the site's and, in a private room, its owner
+# (the member) and admins; only the owner changes roles.
+SIGNED_IN = {"anonymous": 401, "guest": 401}
+MODERATORS = {"moderator": 0, "staff": 0}
+PRIVATE_MODERATORS = {**MODERATORS, "member": 0, "room admin": 0}
+
+
+def only(roles: dict[str, int], status: int, *, others: int) -> dict[str, int]:
+    return {**everyone(others), **dict.fromkeys(roles, status), **SIGNED_IN}
+
+
 HTTP_ROUTES: dict[tuple[str, str], dict[str, int]] = {
-    ("post", "public room"): {**everyone(201), "anonymous": 401, "guest": 401},
-    ("post", "private room"): {**everyone(403), "member": 201, "anonymous": 401, "guest": 401},
-    ("upload", "public room"): {**everyone(201), "anonymous": 401, "guest": 401},
-    ("upload", "private room"): {**everyone(400), "member": 201, "anonymous": 401, "guest": 401},
+    ("post", "public room"): {**everyone(201), **SIGNED_IN},
+    ("post", "private room"): {**everyone(403), "member": 201, "room admin": 201, **SIGNED_IN},
+    ("upload", "public room"): {**everyone(201), **SIGNED_IN},
+    ("upload", "private room"): {**everyone(400), "member": 201, "room admin": 201, **SIGNED_IN},
     ("download", "public room"): everyone(200),
-    ("download", "private room"): {**everyone(404), "member": 200},
-    ("take back", "private room"): {**everyone(404), "member": 204, "anonymous": 401, "guest": 401},
-}  # fmt: skip
+    ("download", "private room"): {**everyone(404), "member": 200, "room admin": 200},
+    ("take back", "private room"): {**everyone(404), "member": 204, **SIGNED_IN},
+    ("mute", "public room"): only(MODERATORS, 201, others=403),
+    ("mute", "private room"): only(PRIVATE_MODERATORS, 201, others=403),
+    ("unmute", "public room"): only(MODERATORS, 204, others=403),
+    ("unmute", "private room"): only(PRIVATE_MODERATORS, 204, others=403),
+    ("report", "public room"): {**everyone(201), "member": 400, **SIGNED_IN},  # 1 is the member's
+    ("report", "private room"): {**everyone(403), "member": 400, "room admin": 201, **SIGNED_IN},
+    ("make admin", "private room"): {**everyone(403), "member": 204, **SIGNED_IN},
+    ("remove member", "private room"): only({"member": 0, "room admin": 0}, 204, others=403),
+}
 
 
 def http_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], member: User) -> int:
@@ -301,11 +345,32 @@ def http_outcome(route: str, room: str, headers: list[tuple[bytes, bytes]], memb
     from chat import files
 
     client = Client(headers={name.decode(): value.decode() for name, value in headers})
+    target = User.objects.get(username="target")
     if route == "post":
         message = {"message": "over http"}
         return client.post(
             f"/api/chat/rooms/{room}/messages/", message, "application/json"
         ).status_code
+    if route == "mute":
+        order = {"username": "target", "minutes": 5, "reason": "spam"}
+        return client.post(f"/api/chat/rooms/{room}/mutes/", order, "application/json").status_code
+    if route == "unmute":
+        until = timezone.now() + timedelta(minutes=5)
+        lobby_or_vault = Room.objects.get(name=room)
+        Mute.objects.update_or_create(room=lobby_or_vault, user=target, defaults={"until": until})
+        return client.delete(f"/api/chat/rooms/{room}/mutes/target/").status_code
+    if route == "report":
+        reason = {"reason": "rude"}
+        return client.post(
+            f"/api/chat/rooms/{room}/messages/1/reports/", reason, "application/json"
+        ).status_code
+    if route in ("make admin", "remove member"):
+        Membership.objects.get_or_create(room=Room.objects.get(name=room), user=target)
+        Membership.objects.filter(user=target).update(role=Membership.Role.MEMBER)
+        url = f"/api/chat/rooms/{room}/members/target/"
+        if route == "make admin":
+            return client.patch(url, {"role": "admin"}, "application/json").status_code
+        return client.delete(url).status_code
     if route == "upload":
         form = {"file": SimpleUploadedFile("notes.txt", b"hello")}
         return client.post(f"/api/chat/rooms/{room}/attachments/", form).status_code
@@ -338,10 +403,10 @@ def test_every_http_route_of_the_chat_has_its_expected_outcome_for_every_role(
     assert actual == HTTP_ROUTES
 
 
-# Search over HTTP: place -> role -> how many of the room's three messages are found.
+# Search over HTTP: place -> role -> how many of the room's five messages are found.
 SEARCHES: dict[str, dict[str, int]] = {
-    "public room": everyone(3),
-    "private room": {**everyone(0), "member": 3},
+    "public room": everyone(5),
+    "private room": {**everyone(0), "member": 5, "room admin": 5},
 }
 
 

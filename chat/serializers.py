@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 
 from chat import selectors
-from chat.models import Room
+from chat.models import Membership, Room
 
 
 class RoomSerializer(serializers.ModelSerializer[Room]):
@@ -17,10 +17,11 @@ class RoomSerializer(serializers.ModelSerializer[Room]):
     title = serializers.SerializerMethodField()
     owner = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
+    admins = serializers.SerializerMethodField()
 
     class Meta:
         model = Room
-        fields = ["name", "kind", "title", "owner", "members"]
+        fields = ["name", "kind", "title", "owner", "members", "admins"]
 
     def get_title(self, room: Room) -> str:
         viewer = self.context["user"]
@@ -32,3 +33,7 @@ class RoomSerializer(serializers.ModelSerializer[Room]):
 
     def get_members(self, room: Room) -> list[str]:
         return sorted(m.user.get_username() for m in room.memberships.all())
+
+    def get_admins(self, room: Room) -> list[str]:
+        admins = (m for m in room.memberships.all() if m.role == Membership.Role.ADMIN)
+        return sorted(m.user.get_username() for m in admins)

@@ -13,7 +13,7 @@ from chat import files
 from chat.messages import ATTACHMENTS_PER_MESSAGE_MAX, MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH
 from chat.models import Room
 from chat.rooms import ROOM_NAME_MAX_LENGTH, ROOM_NAME_RULE
-from chat.selectors import rooms_of
+from chat.selectors import is_site_moderator, rooms_of
 from chat.serializers import RoomSerializer
 from core.guests import ensure_guest_id
 
@@ -41,6 +41,7 @@ def chat_page(request: HttpRequest) -> HttpResponse:
             "room_max_length": ROOM_NAME_MAX_LENGTH,
             "room_rule": ROOM_NAME_RULE,
             "rooms": rooms,
+            "site_moderator": is_site_moderator(request.user),
             "private_rooms": [room for room in rooms if room["kind"] != Room.Kind.DIRECT],
             "direct_rooms": [room for room in rooms if room["kind"] == Room.Kind.DIRECT],
         },

@@ -59,9 +59,10 @@ const el = {
   inviteNote: $("invite-note"),
 };
 const username = el.page.dataset.username || "";
-const isStaff = el.page.dataset.staff === "true";
+const isSiteModerator = el.page.dataset.moderator === "true";
 const PAGE_TITLE = document.title;
 const ROOM_PLACEHOLDER = el.room.placeholder;
+const MESSAGE_PLACEHOLDER = el.messageInput.placeholder;
 
 // Your private and direct rooms, by name, as the server describes them to you.
 const rooms = new Map(
@@ -105,7 +106,8 @@ function messageItem(message) {
   when.className = "time";
   const actions = document.createElement("span");
   actions.className = "actions";
-  for (const [name, label] of [["react", "React"], ["edit", "Edit"], ["delete", "Delete"]]) {
+  const acts = [["react", "React"], ["edit", "Edit"], ["delete", "Delete"], ["report", "Report"], ["mute", "Mute"]];
+  for (const [name, label] of acts) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = `link-button ${name}`;
@@ -265,19 +267,65 @@ function markDeleted(item) {
   renderActions(item);
 }
 
-// Who moderates the room shown: staff, and a private room's owner.
+// Who moderates the room shown: the site's moderators, and a private room's owner and admins.
 function moderates() {
   const known = connection ? rooms.get(connection.room) : undefined;
-  return isStaff || (known?.kind === "private" && known.owner === username);
+  const runs = known?.kind === "private" && (known.owner === username || (known.admins ?? []).includes(username));
+  return isSiteModerator || runs;
 }
 
-// Edit your own messages; delete them too, or anyone's where you moderate.
+// Edit your own messages; delete them too, or anyone's where you moderate, and
+// mute their author there. Anyone signed in reports others' messages to the moderators.
 function renderActions(item) {
   const own = Boolean(username) && item.dataset.author === username;
   const live = Boolean(item.dataset.seq) && !item.classList.contains("deleted");
+  const direct = rooms.get(connection?.room)?.kind === "direct";
   item.querySelector(".actions .react").hidden = !(live && username);
   item.querySelector(".actions .edit").hidden = !(live && own);
   item.querySelector(".actions .delete").hidden = !(live && (own || moderates()));
+  item.querySelector(".actions .report").hidden = !(live && username && !own);
+  item.querySelector(".actions .mute").hidden = !(live && !own && item.dataset.author && moderates() && !direct);
+}
+
+// A moderation request over HTTP; what the server says is shown in the room.
+async function moderate(url, body, done) {
+  const reply = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(body),
+  }).catch(() => null);
+  const answer = reply ? await reply.json().catch(() => ({})) : {};
+  if (reply?.ok) systemLine(done);
+  else systemLine(answer.detail || Object.values(answer).flat().join(" ") || "The server could not be reached.", "error");
+}
+
+function report(item) {
+  const reason = prompt("Why report this message to the moderators?");
+  if (!reason?.trim()) return;
+  const room = encodeURIComponent(connection.room);
+  moderate(`/api/chat/rooms/${room}/messages/${item.dataset.seq}/reports/`, { reason }, "Reported to the moderators.");
+}
+
+function mute(item) {
+  const author = item.dataset.author;
+  const minutes = Number(prompt(`Mute ${author} in this room for how many minutes?`, "60"));
+  if (!Number.isInteger(minutes) || minutes < 1) return;
+  moderate(`/api/chat/rooms/${encodeURIComponent(connection.room)}/mutes/`, { username: author, minutes }, `${author} is muted here for ${minutes} min.`);
+}
+
+// While a moderator keeps you from writing here, the composer says until when.
+let mutedUntil = null;
+let muteEnds;
+
+function showMuted({ until, reason }) {
+  mutedUntil = until ? new Date(until) : null;
+  const time = mutedUntil?.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  el.messageInput.placeholder = mutedUntil ? `You are muted here until ${time}.` : MESSAGE_PLACEHOLDER;
+  if (mutedUntil) systemLine(`A moderator muted you here until ${time}${reason ? `: ${reason}` : "."}`, "error");
+  else systemLine("You may write here again.");
+  clearTimeout(muteEnds);
+  if (mutedUntil) muteEnds = setTimeout(() => showMuted({ until: null }), mutedUntil - Date.now());
+  renderComposer();
 }
 
 function itemAt(seq) {
@@ -338,8 +386,11 @@ el.messages.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-act]");
   const item = button?.closest("li.message");
   if (!item || !connection) return;
-  if (button.dataset.act === "react") openPalette(item);
-  else if (button.dataset.act === "edit") startEditing(item);
+  const act = button.dataset.act;
+  if (act === "react") openPalette(item);
+  else if (act === "edit") startEditing(item);
+  else if (act === "report") report(item);
+  else if (act === "mute") mute(item);
   else if (confirm("Delete this message for everyone?")) connection.remove(Number(item.dataset.seq));
 });
 
@@ -665,17 +716,23 @@ function renderStatus() {
 // A close code, as opposed to a reason of this page's own (a room name it refused).
 const closedByServer = (detail) => typeof detail === "number";
 
+// While (re)connecting you can still write: the message waits as pending
+// and goes out, once, when the room is back. Not while muted.
+function renderComposer() {
+  const { state } = shownStatus;
+  const joined = state === "open" || state === "connecting" || state === "reconnecting";
+  const writable = joined && !(mutedUntil && mutedUntil > new Date());
+  el.messageInput.disabled = !writable;
+  el.send.disabled = !writable;
+  if (el.attachInput) el.attachInput.disabled = !writable;
+}
+
 function setStatus(state, detail = "") {
   if (state !== "failed") lastError = "";
   shownStatus = { state, detail };
   el.status.dataset.state = state;
   renderStatus();
-  // While (re)connecting you can still write: the message waits as pending
-  // and goes out, once, when the room is back.
-  const joined = state === "open" || state === "connecting" || state === "reconnecting";
-  el.messageInput.disabled = !joined;
-  el.send.disabled = !joined;
-  if (el.attachInput) el.attachInput.disabled = !joined;
+  renderComposer();
   if (state === "failed") showJoined(false);
   if (state === "open") listPublic(connection.room);
   renderRoom();
@@ -708,6 +765,9 @@ function join(room) {
   renderJump();
   readAtJoin = undefined;
   readSent = 0;
+  mutedUntil = null;
+  clearTimeout(muteEnds);
+  el.messageInput.placeholder = MESSAGE_PLACEHOLDER;
   receipts.clear();
   online.clear();
   renderPresence();
@@ -738,6 +798,7 @@ function join(room) {
     presence: updatePresence,
     typing: showTyping,
     receipts: updateReceipts,
+    muted: showMuted,
     // A post refused for good (a file it could not send): marked, never sent again.
     refused: (clientId) => shown.get(clientId)?.classList.replace("pending", "failed"),
     error: (detail) => {
@@ -969,8 +1030,8 @@ function inviteBlocker(room) {
   if (known.kind === "direct") {
     return "A direct conversation is between two people only. To talk with more, create a private room.";
   }
-  if (known.owner !== username) {
-    return known.owner ? `Only its owner, ${known.owner}, can invite people here.` : "Only its owner can invite people here.";
+  if (known.owner !== username && !(known.admins ?? []).includes(username)) {
+    return known.owner ? `Only its owner, ${known.owner}, and its admins can invite people here.` : "Only its admins can invite people here.";
   }
   return "";
 }

@@ -32,6 +32,7 @@ def test_a_signed_in_user_creates_a_private_room_with_members(users: dict[str, U
         "title": "plans",
         "owner": "ann",
         "members": ["ann", "ben"],
+        "admins": [],
     }
 
 

@@ -150,7 +150,7 @@ async def test_in_a_direct_conversation_you_cannot_invite_and_are_told_why(
         await ben.locator("#my-rooms a", has_text=f"iv-plans-{width}").click()
         await expect(ben.locator("#invite")).to_be_disabled()
         await expect(ben.locator("#invite-note")).to_have_text(
-            f"Only its owner, iv-ann-{width}, can invite people here."
+            f"Only its owner, iv-ann-{width}, and its admins can invite people here."
         )
 
 

@@ -275,6 +275,9 @@ export class RoomChannel {
       case "read_receipt":
         this.on.receipts?.([payload], { all: false });
         break;
+      case "muted":
+        this.on.muted?.(payload);
+        break;
     }
   }
 

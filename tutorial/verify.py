@@ -2,7 +2,9 @@
 `make checkpoints-verify` (CI): every checkpoint installs, runs and passes its own tests.
 
 Each checkpoint is checked out in a scratch worktree and sees `make test`,
-then `make run` serving every page until Ctrl-C. One virtual environment
+and beside it `make run` serving every page until Ctrl-C: the server's
+start (migrations, the server, a Celery worker) is mostly waiting, which
+the tests' own waits overlap. One virtual environment
 serves them all: each checkpoint tops it up with what its requirements add,
 so a package is installed once, not once per checkpoint, and mypy's cache
 with it. npm's folder is shared where a checkpoint's lock file is main's.
@@ -25,7 +27,9 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
   against a real server and in Chromium.
 """
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +38,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tutorial.branches import build
@@ -53,6 +59,7 @@ LONG_TESTS = (
     "tests/chat/test_heads_e2e.py",
     "tests/chat/test_mentions_browser.py",
     "tests/chat/test_message_changes_browser.py",
+    "tests/chat/test_moderation_browser.py",
     "tests/chat/test_presence_e2e.py",
     "tests/chat/test_reactions_browser.py",
     "tests/chat/test_read_state_browser.py",
@@ -122,6 +129,62 @@ def smoke_run(tree: Path, env: dict[str, str]) -> None:
                 server.wait()
 
 
+def redis_answers(port: int = 6379) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+            probe.sendall(b"PING\r\n")
+            return probe.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def redis_throughout() -> Iterator[None]:
+    """
+    A Redis on 127.0.0.1:6379 for the whole verification, if none runs and
+    redis-server is installed. Each checkpoint's `make test` and `make run`
+    (scripts/with-redis) would otherwise each start one, and the first to
+    finish would stop the Redis the other still uses.
+    """
+    if os.environ.get("REDIS_URL") or redis_answers() or shutil.which("redis-server") is None:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="relay-redis-") as workdir:
+        server = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
+             "--appendonly", "no", "--dir", workdir],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 10
+            while not redis_answers():
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise TutorialError("redis-server did not start for the verification")
+                time.sleep(0.1)
+            print(
+                "==> Redis: started redis-server on 127.0.0.1:6379 for the checkpoints", flush=True
+            )
+            yield
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def test_and_run(tree: Path, env: dict[str, str]) -> None:
+    """
+    `make test`, and `make run` serving every page beside it. The virtual
+    environment is topped up first, so the two never install at once.
+    """
+    subprocess.run(["scripts/setup", "dev"], cwd=tree, env=env, check=True)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        # `make run` migrates, and runserver refuses to start on a failed check.
+        served = beside.submit(smoke_run, tree, env)
+        tested = subprocess.run(["make", "test"], cwd=tree, env=env)
+        served.result()
+    if tested.returncode != 0:
+        raise TutorialError(f"make test failed in {tree} (exit {tested.returncode})")
+
+
 def long_tests_left_out(git: Git, before: str) -> list[str]:
     """The LONG_TESTS that checkpoint `before` has already: they ran where they arrived."""
     return [path for path in LONG_TESTS if git.text("ls-tree", before, path)]
@@ -143,7 +206,7 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     lock = (git.root / "package-lock.json").read_bytes()
     timings: list[tuple[str, float]] = []
-    with tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
+    with redis_throughout(), tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
         shared = Path(venv)
         subprocess.run([sys.executable, "-m", "venv", str(shared)], check=True)
         # mypy's cache is shared too: checkpoints differ in a few modules, and
@@ -178,11 +241,8 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
                 ignores = [f"--ignore={path}" for path in left_out]
                 env["PYTEST_ADDOPTS"] = " ".join([addopts, *ignores]).strip()
                 try:
-                    print(f"==> {part.branch} ({part.title}): make test", flush=True)
-                    subprocess.run(["make", "test"], cwd=tree, env=env, check=True)
-                    # `make run` migrates, and runserver refuses to start on a failed check.
-                    print(f"==> {part.branch}: make run", flush=True)
-                    smoke_run(tree, env)
+                    print(f"==> {part.branch} ({part.title}): make test, make run", flush=True)
+                    test_and_run(tree, env)
                 finally:
                     git.run("worktree", "remove", "--force", str(tree))
             timings.append((part.branch, time.monotonic() - started))

@@ -92,8 +92,18 @@ def _acting_user(request: HttpRequest) -> User:
     return request.user
 
 
+class ReadOnly:
+    """Rows written by the chat, where they are audited, and only read here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin[Report]):
+class ReportAdmin(ReadOnly, admin.ModelAdmin[Report]):
     """
     The moderation queue: reported messages, open ones first. Deleting a
     message goes through the chat, so every client sees the tombstone; both
@@ -135,12 +145,6 @@ class ReportAdmin(admin.ModelAdmin[Report]):
     def author(self, report: Report) -> str:
         return report.message.author_name
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # reports come from the chat's users
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # handled by the actions, which audit what they do
-
     @admin.action(description="Delete the reported messages (a tombstone for everyone)")
     def delete_messages(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         try:
@@ -161,18 +165,12 @@ class ReportAdmin(admin.ModelAdmin[Report]):
 
 
 @admin.register(Mute)
-class MuteAdmin(admin.ModelAdmin[Mute]):
-    """Mutes, in force or over; made and lifted in the chat, where they are audited."""
+class MuteAdmin(ReadOnly, admin.ModelAdmin[Mute]):
+    """Mutes, in force or over; made and lifted in the chat."""
 
     list_display = ["room", "user", "until", "reason", "muted_by", "created_at"]
     search_fields = ["room__name", "user__username"]
     list_select_related = ["room", "user", "muted_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ModerationAction)

@@ -1,6 +1,5 @@
 """Moderation: roles in private rooms, mutes, reports, and the audit of every action."""
 
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -10,12 +9,9 @@ from django.utils import timezone
 
 from chat import moderation, selectors, services
 from chat.models import Membership, Message, ModerationAction, Mute, Report, Room
-from chat.participants import Participant, participant_for
+from tests.chat.test_message_changes import delete, post
 
 pytestmark = pytest.mark.django_db
-
-GUEST = Participant(key="guest:g", name="Gus", guest=True)
-CLIENT_IDS = itertools.count()
 
 
 @pytest.fixture
@@ -35,23 +31,6 @@ def moderator(db: None) -> User:
     user = User.objects.create_user("mod")
     user.user_permissions.add(Permission.objects.get(codename="moderate_room"))
     return User.objects.get(pk=user.pk)  # permissions are cached per instance
-
-
-def post(room: str, by: User | None, body: str = "hi") -> int:
-    author = participant_for(by, guest_id=None, guest_name=None, connection="c") if by else GUEST
-    return services.post_message(
-        room_name=room,
-        author=author,
-        user=by or AnonymousUser(),
-        body=body,
-        client_id=f"c{next(CLIENT_IDS)}",
-    ).message.seq
-
-
-def delete(room: str, by: User, seq: int) -> Message:
-    return services.delete_message(
-        room_name=room, user=by, seq=seq, client_id=f"d{next(CLIENT_IDS)}"
-    )
 
 
 def audited() -> list[tuple[str, str, str, str]]:

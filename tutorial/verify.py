@@ -18,13 +18,13 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
   hostile input, slow clients, restarts of Redis and of workers, several
   processes, the benchmarks' tests, what importing the assistant's backend
   costs a new process, the AsyncAPI viewer, the assistant's and the system
-  pages and the chat's sidebar in a browser, the browser tests of the later
-  parts' chat features, a server on PostgreSQL),
-  each 10 to 110 seconds, together most of a late checkpoint's
-  time. Each runs at the checkpoint of the part that brings
+  pages and the chat's sidebar in a browser, the browser tests of private
+  rooms, reconnection and the later parts' chat features, a server on
+  PostgreSQL), each 10 to 110 seconds, together most of a late
+  checkpoint's time. Each runs at the checkpoint of the part that brings
   it, and main's `make test` runs every one; the checkpoints after keep the
   rest of their tests: their consumers, services and pages, in the process,
-  against a real server and in Chromium.
+  against a real server, and the chat page in Chromium.
 """
 
 import contextlib
@@ -61,8 +61,10 @@ LONG_TESTS = (
     "tests/chat/test_message_changes_browser.py",
     "tests/chat/test_moderation_browser.py",
     "tests/chat/test_presence_e2e.py",
+    "tests/chat/test_private_rooms_browser.py",
     "tests/chat/test_reactions_browser.py",
     "tests/chat/test_read_state_browser.py",
+    "tests/chat/test_reconnect_browser.py",
     "tests/chat/test_resume_e2e.py",
     "tests/chat/test_search_browser.py",
     "tests/chat/test_search_e2e.py",

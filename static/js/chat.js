@@ -320,7 +320,7 @@ let muteEnds;
 function showMuted({ until, reason }) {
   mutedUntil = until ? new Date(until) : null;
   const time = mutedUntil?.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  el.messageInput.placeholder = mutedUntil ? `You are muted here until ${time}.` : MESSAGE_PLACEHOLDER;
+  el.messageInput.placeholder = mutedUntil ? `Muted here until ${time}.` : MESSAGE_PLACEHOLDER;
   if (mutedUntil) systemLine(`A moderator muted you here until ${time}${reason ? `: ${reason}` : "."}`, "error");
   else systemLine("You may write here again.");
   clearTimeout(muteEnds);

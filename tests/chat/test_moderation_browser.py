@@ -46,7 +46,7 @@ async def test_a_member_reports_a_message_and_the_owner_mutes_its_author_who_see
         )
         await expect(ben.locator("#message-input")).to_be_disabled()
         await expect(ben.locator("#message-input")).to_have_attribute(
-            "placeholder", re.compile(r"^You are muted here until \d{1,2}:\d{2}( [AP]M)?\.$")
+            "placeholder", re.compile(r"^Muted here until \d{1,2}:\d{2}( [AP]M)?\.$")
         )
         await ben.reload()
         await expect(ben.locator("#status")).to_have_text(f"Connected to {room}")

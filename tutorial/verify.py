@@ -16,7 +16,8 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
   every checkpoint, which main's `make test` runs once;
 - LONG_TESTS, the long tests of the finished project (protocol conformance,
   hostile input, slow clients, restarts of Redis and of workers, several
-  processes, the benchmarks' tests, what importing the assistant's backend
+  processes, Redis lost and back under the layer, the benchmarks' tests,
+  what importing the assistant's backend
   costs a new process, the AsyncAPI viewer, the assistant's and the system
   pages and the chat's sidebar in a browser, the browser tests of private
   rooms, reconnection and the later parts' chat features, a server on
@@ -78,6 +79,7 @@ LONG_TESTS = (
     "tests/config/test_scale_out_e2e.py",
     "tests/config/test_shutdown_e2e.py",
     "tests/config/test_slow_client_e2e.py",
+    "tests/core/test_layers.py",
     "tests/core/test_lifespan_e2e.py",
     "tests/core/test_pg_e2e.py",
     "tests/core/test_serving_e2e.py",
@@ -202,8 +204,11 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
         raise TutorialError(f"{last} differs from {source}: the last checkpoint must be it")
     print(f"==> {last} is {source} itself; checking cp0..{book.parts[-2].branch}", flush=True)
     env = {**os.environ, "CI": os.environ.get("CI", "true")}
-    # Two workers per core: the tests mostly wait on servers and browsers.
-    env.setdefault("TEST_WORKERS", "4")
+    # One worker per core: with the long tests left out, what is left mostly
+    # runs in the process, and each extra worker boots Django, builds its test
+    # database and may start a server of its own. cp22 took 153 s with 2
+    # workers and 180 s with 4 on two cores (TEST_WORKERS=N overrides it).
+    env.setdefault("TEST_WORKERS", "2")
     env.pop("VIRTUAL_ENV", None)
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
     lock = (git.root / "package-lock.json").read_bytes()

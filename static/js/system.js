@@ -23,6 +23,7 @@ const el = {
   echoForm: $("echo-form"),
   echoInput: $("echo-input"),
   echoOutput: $("echo-output"),
+  echoSend: $("echo-send"),
 };
 
 function wsUrl(path) {
@@ -193,6 +194,10 @@ el.notifyForm?.addEventListener("submit", (event) => {
 // Echo
 
 const echo = keepConnected("/ws/system/echo/", {
+  // Echo only over an open socket: a frame sent before would be lost.
+  onState(state) {
+    el.echoSend.disabled = state !== "open";
+  },
   onFrame(data) {
     const line = typeof data === "string" ? data : `<${data.byteLength} bytes echoed as binary>`;
     el.echoOutput.textContent = `${line}\n${el.echoOutput.textContent}`.slice(0, 4000);

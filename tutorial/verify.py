@@ -19,13 +19,14 @@ Two kinds of tests are left out, to keep CI within its time on two cores;
   processes, Redis lost and back under the layer, the benchmarks' tests,
   what importing the assistant's backend
   costs a new process, the AsyncAPI viewer, the assistant's and the system
-  pages and the chat's sidebar in a browser, the browser tests of private
-  rooms, reconnection and the later parts' chat features, a server on
-  PostgreSQL), each 10 to 110 seconds, together most of a late
-  checkpoint's time. Each runs at the checkpoint of the part that brings
-  it, and main's `make test` runs every one; the checkpoints after keep the
-  rest of their tests: their consumers, services and pages, in the process,
-  against a real server, and the chat page in Chromium.
+  pages and the chat's page and sidebar in a browser, the browser tests of
+  private rooms, reconnection and the later parts' chat features, the chat
+  and origin checks against a server, a server on PostgreSQL), each 10 to
+  110 seconds, together most of a late checkpoint's time. Each runs at
+  the checkpoint of the part that brings it, and main's `make test` runs
+  every one; the checkpoints after keep the rest of their tests (their
+  consumers, services and views, in the process and against a real
+  server), and `make run` serves every page.
 """
 
 import contextlib
@@ -55,6 +56,8 @@ LONG_TESTS = (
     "tests/assistants/test_backends.py",
     "tests/bench",
     "tests/chat/test_asyncapi_docs_browser.py",
+    "tests/chat/test_chat_e2e.py",
+    "tests/chat/test_chat_page_browser.py",
     "tests/chat/test_chat_sidebar_browser.py",
     "tests/chat/test_files_browser.py",
     "tests/chat/test_heads_e2e.py",
@@ -74,6 +77,7 @@ LONG_TESTS = (
     "tests/config/test_fuzz_e2e.py",
     "tests/config/test_idle_browser.py",
     "tests/config/test_logging_e2e.py",
+    "tests/config/test_origins_e2e.py",
     "tests/config/test_production_e2e.py",
     "tests/config/test_redis_restart_e2e.py",
     "tests/config/test_scale_out_e2e.py",

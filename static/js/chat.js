@@ -1,5 +1,6 @@
 // The /chat/ page: rooms, history, presence, typing, private rooms and direct messages.
-// Text from users is always inserted with textContent, never as HTML.
+// Text from users is inserted with textContent, never as HTML; a message's own text is
+// the one exception, as a small Markdown subset sanitised by DOMPurify (chat/format.js).
 //
 // The page holds one connection (ChatConnection) and follows the room it
 // shows over it. The sidebar lists rooms as that connection reports them: the
@@ -15,6 +16,7 @@
 // conversations and small private rooms "Seen by" says how far the others got.
 
 import { ChatConnection } from "./chat/connection.js";
+import { clockTime, dayLabel, hueOf, initials, renderText, sameDay, timeLabel, timeTitle } from "./chat/format.js";
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const TYPING_SHOWN_MS = 3000;
@@ -33,6 +35,7 @@ const el = {
   status: $("status"),
   loadOlder: $("load-older"),
   messages: $("messages"),
+  toNewest: $("to-newest"),
   typing: $("typing"),
   messageForm: $("message-form"),
   messageInput: $("message-input"),
@@ -89,38 +92,60 @@ const receipts = new Map(); // username -> how far they have read the room shown
 
 // Messages
 
-function messageItem(message) {
-  const item = document.createElement("li");
-  item.className = "message";
-  const who = document.createElement("span");
-  who.className = "author";
-  const guest = document.createElement("span");
-  guest.className = "guest-tag";
-  guest.textContent = "guest";
-  const text = document.createElement("span");
-  text.className = "text";
-  const edited = document.createElement("span");
-  edited.className = "edited-tag";
-  edited.textContent = "(edited)";
-  const when = document.createElement("time");
-  when.className = "time";
-  const actions = document.createElement("span");
-  actions.className = "actions";
-  const acts = [["react", "React"], ["edit", "Edit"], ["delete", "Delete"], ["report", "Report"], ["mute", "Mute"]];
-  for (const [name, label] of acts) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = `link-button ${name}`;
-    button.dataset.act = name;
-    button.textContent = label;
-    actions.append(button);
-  }
-  const files = document.createElement("div");
-  files.className = "files";
-  const reactions = document.createElement("div");
-  reactions.className = "reactions";
-  item.append(who, guest, text, edited, when, actions, files, reactions);
+const GROUPED_WITHIN_MS = 5 * 60 * 1000; // one author's messages this close share a header
+const LOAD_OLDER_PX = 200; // scrolled this close to the oldest message loads the page before it
+
+function element(tag, className, text = "") {
+  const made = document.createElement(tag);
+  made.className = className;
+  made.textContent = text;
+  return made;
+}
+
+// A message: its author's avatar, a header (author, time), the text, its files and
+// reactions, and a toolbar with a reaction button and a menu of what you may do to it.
+function messageItem() {
+  const item = element("li", "message");
+  const avatar = element("span", "avatar");
+  avatar.setAttribute("aria-hidden", "true"); // the header names the author
+  const meta = element("div", "meta");
+  meta.append(element("span", "author"), element("span", "guest-tag", "guest"), element("time", "time"));
+  const content = element("div", "content");
+  content.append(element("div", "text"), element("span", "edited-tag", "(edited)"));
+  const body = element("div", "body");
+  body.append(meta, content, element("div", "files"), element("div", "reactions"));
+  item.append(avatar, body, actionsBar());
   return item;
+}
+
+function actionsBar() {
+  const bar = element("div", "actions");
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", "Message actions");
+  const react = element("button", "react", "🙂");
+  react.type = "button";
+  react.dataset.act = "react";
+  react.title = "React";
+  react.setAttribute("aria-label", "React");
+  const more = element("button", "more", "⋯");
+  more.type = "button";
+  more.title = "More actions";
+  more.setAttribute("aria-label", "More actions");
+  more.setAttribute("aria-haspopup", "menu");
+  more.setAttribute("aria-expanded", "false");
+  const menu = element("div", "menu");
+  menu.setAttribute("role", "menu");
+  menu.hidden = true;
+  for (const [name, label] of [["edit", "Edit"], ["delete", "Delete"], ["report", "Report"], ["mute", "Mute the author"]]) {
+    const choice = element("button", `menu-item ${name}`, label);
+    choice.type = "button";
+    choice.dataset.act = name;
+    choice.setAttribute("role", "menuitem");
+    choice.tabIndex = -1;
+    menu.append(choice);
+  }
+  bar.append(react, more, menu);
+  return bar;
 }
 
 function readableSize(bytes) {
@@ -155,18 +180,26 @@ function renderFiles(item, attachments) {
   item.querySelector(".files").hidden = links.length === 0;
 }
 
+const sentAtOf = new WeakMap(); // <li> -> when it was sent
+const sourceOf = new WeakMap(); // <li> -> its text as typed, to edit
+
 function fill(item, message) {
   item.dataset.seq = message.seq ?? "";
   item.dataset.author = message.guest ? "" : message.name;
+  item.dataset.key = `${message.guest ? "guest" : "user"}:${message.name}`; // who, for grouping
   item.querySelector(".author").textContent = message.name;
   item.querySelector(".guest-tag").hidden = !message.guest;
-  item.querySelector(".text").textContent = message.message;
-  const sentAt = message.sent_at ? new Date(message.sent_at) : new Date();
+  const avatar = item.querySelector(".avatar");
+  avatar.textContent = initials(message.name);
+  avatar.style.setProperty("--hue", hueOf(message.name));
+  item.classList.toggle("guest", Boolean(message.guest));
+  setText(item, message.message ?? "");
+  const sentAt = message.sent_at ? new Date(message.sent_at) : (sentAtOf.get(item) ?? new Date());
+  sentAtOf.set(item, sentAt);
   const when = item.querySelector(".time");
   when.dateTime = sentAt.toISOString();
-  when.textContent = sentAt.toLocaleTimeString();
+  when.title = timeTitle(sentAt);
   item.querySelector(".edited-tag").hidden = !message.edited_at;
-  item.classList.toggle("mentions-me", mentionsMe(message.message ?? ""));
   if (message.attachments) renderFiles(item, message.attachments);
   if (message.reactions) {
     reactionsOf.set(item, new Map(message.reactions.map(({ emoji, users }) => [emoji, users])));
@@ -174,6 +207,14 @@ function fill(item, message) {
   }
   if (message.deleted) markDeleted(item);
   renderActions(item);
+}
+
+// The text as formatted Markdown; what was typed is kept to edit it.
+function setText(item, text) {
+  sourceOf.set(item, text);
+  item.querySelector(".text").replaceChildren(renderText(text));
+  item.querySelector(".text").hidden = !text;
+  item.classList.toggle("mentions-me", mentionsMe(text));
 }
 
 // Whether a message names you as `@username` (the server's rule: not inside a word).
@@ -257,7 +298,9 @@ function openPalette(item) {
 // A deleted message stays where it was, as a tombstone.
 function markDeleted(item) {
   item.classList.add("deleted");
+  sourceOf.delete(item);
   item.querySelector(".text").textContent = "This message was deleted.";
+  item.querySelector(".text").hidden = false;
   item.querySelector(".edited-tag").hidden = true;
   item.classList.remove("mentions-me");
   reactionsOf.delete(item);
@@ -280,12 +323,69 @@ function renderActions(item) {
   const own = Boolean(username) && item.dataset.author === username;
   const live = Boolean(item.dataset.seq) && !item.classList.contains("deleted");
   const direct = rooms.get(connection?.room)?.kind === "direct";
+  const may = {
+    edit: live && own,
+    delete: live && (own || moderates()),
+    report: live && username && !own,
+    mute: live && !own && item.dataset.author && moderates() && !direct,
+  };
+  for (const [act, allowed] of Object.entries(may)) item.querySelector(`.menu .${act}`).hidden = !allowed;
   item.querySelector(".actions .react").hidden = !(live && username);
-  item.querySelector(".actions .edit").hidden = !(live && own);
-  item.querySelector(".actions .delete").hidden = !(live && (own || moderates()));
-  item.querySelector(".actions .report").hidden = !(live && username && !own);
-  item.querySelector(".actions .mute").hidden = !(live && !own && item.dataset.author && moderates() && !direct);
+  item.querySelector(".actions .more").hidden = !Object.values(may).some(Boolean);
+  item.querySelector(".actions").hidden = !(live && username);
 }
+
+// The menu of a message's actions: opened by its "⋯" button, walked with the
+// arrow keys, closed by Escape, by a choice or by a click anywhere else.
+let openMenu = null; // { menu, button }
+
+function toggleMenu(button) {
+  const menu = button.nextElementSibling;
+  const wasOpen = openMenu?.menu === menu;
+  closeMenu();
+  if (wasOpen) return;
+  menu.hidden = false;
+  button.setAttribute("aria-expanded", "true");
+  button.closest("li.message").classList.add("menu-open");
+  openMenu = { menu, button };
+  // Near the bottom of the list the menu opens upwards, so it is not cut off.
+  menu.classList.remove("upwards");
+  if (menu.getBoundingClientRect().bottom > el.messages.getBoundingClientRect().bottom) menu.classList.add("upwards");
+  menuChoices(menu)[0]?.focus();
+}
+
+function closeMenu({ refocus = false } = {}) {
+  if (!openMenu) return;
+  const { menu, button } = openMenu;
+  openMenu = null;
+  menu.hidden = true;
+  button.setAttribute("aria-expanded", "false");
+  button.closest("li.message")?.classList.remove("menu-open");
+  if (refocus) button.focus();
+}
+
+const menuChoices = (menu) => [...menu.querySelectorAll("[role=menuitem]")].filter((choice) => !choice.hidden);
+
+el.messages.addEventListener("keydown", (event) => {
+  if (!openMenu || !openMenu.menu.contains(event.target)) return;
+  const choices = menuChoices(openMenu.menu);
+  const at = choices.indexOf(event.target);
+  const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+  if (step) {
+    event.preventDefault();
+    choices[(at + step + choices.length) % choices.length].focus();
+  } else if (event.key === "Home" || event.key === "End") {
+    event.preventDefault();
+    (event.key === "Home" ? choices[0] : choices.at(-1)).focus();
+  } else if (event.key === "Escape" || event.key === "Tab") {
+    if (event.key === "Escape") event.preventDefault();
+    closeMenu({ refocus: event.key === "Escape" });
+  }
+});
+
+document.addEventListener("click", (event) => {
+  if (openMenu && !openMenu.menu.parentElement.contains(event.target)) closeMenu();
+});
 
 // A moderation request over HTTP; what the server says is shown in the room.
 async function moderate(url, body, done) {
@@ -344,21 +444,23 @@ function applyChange(action, change) {
     markDeleted(item);
     return;
   }
-  item.querySelector(".text").textContent = change.message;
+  setText(item, change.message);
   item.querySelector(".edited-tag").hidden = false;
-  item.classList.toggle("mentions-me", mentionsMe(change.message));
 }
 
 function startEditing(item) {
   if (item.querySelector(".edit-input")) return;
   const text = item.querySelector(".text");
-  const input = document.createElement("input");
+  const typed = sourceOf.get(item) ?? "";
+  const input = document.createElement("textarea");
   input.className = "edit-input";
-  input.value = text.textContent;
+  input.value = typed;
   input.maxLength = el.messageInput.maxLength;
-  input.setAttribute("aria-label", "Edit your message; Enter saves, Escape cancels");
+  input.setAttribute("aria-label", "Edit your message; Enter saves, Shift+Enter starts a new line, Escape cancels");
   text.hidden = true;
   text.after(input);
+  fitToText(input);
+  input.addEventListener("input", () => fitToText(input));
   input.focus();
   const done = () => {
     input.remove();
@@ -366,10 +468,10 @@ function startEditing(item) {
   };
   input.addEventListener("keydown", (event) => {
     if (event.key === "Escape") done();
-    if (event.key !== "Enter") return;
+    if (event.key !== "Enter" || event.shiftKey) return;
     event.preventDefault();
     const changed = input.value.trim();
-    if (changed && changed !== text.textContent) connection?.edit(Number(item.dataset.seq), changed);
+    if (changed && changed !== typed) connection?.edit(Number(item.dataset.seq), changed);
     done();
   });
   input.addEventListener("blur", done);
@@ -383,9 +485,19 @@ el.messages.addEventListener("click", (event) => {
     if (chosen.classList.contains("reaction-choice")) openPalette(item); // closes it
     return;
   }
+  const more = event.target.closest("button.more");
+  if (more) {
+    toggleMenu(more);
+    return;
+  }
   const button = event.target.closest("button[data-act]");
-  const item = button?.closest("li.message");
+  if (!button) {
+    selectByTap(event);
+    return;
+  }
+  const item = button.closest("li.message");
   if (!item || !connection) return;
+  closeMenu();
   const act = button.dataset.act;
   if (act === "react") openPalette(item);
   else if (act === "edit") startEditing(item);
@@ -393,6 +505,16 @@ el.messages.addEventListener("click", (event) => {
   else if (act === "mute") mute(item);
   else if (confirm("Delete this message for everyone?")) connection.remove(Number(item.dataset.seq));
 });
+
+// On a touch screen, with no hover, tapping a message shows its actions.
+function selectByTap(event) {
+  if (!matchMedia("(hover: none)").matches || event.target.closest("a, button, textarea")) return;
+  const item = event.target.closest("li.message");
+  for (const other of el.messages.querySelectorAll("li.message.selected")) {
+    if (other !== item) other.classList.remove("selected");
+  }
+  item?.classList.toggle("selected");
+}
 
 function show(message, { own = false, pending = false, prepend = false } = {}) {
   let item = shown.get(message.client_id);
@@ -409,7 +531,106 @@ function show(message, { own = false, pending = false, prepend = false } = {}) {
   item.classList.toggle("own", own || item.classList.contains("own"));
   item.classList.toggle("pending", pending);
   if (message.seq && (oldestSeq === null || message.seq < oldestSeq)) oldestSeq = message.seq;
-  if (!prepend) el.messages.scrollTop = el.messages.scrollHeight;
+}
+
+// Where the list is scrolled: kept at the newest message while you are there; when you
+// have scrolled up to read, what arrives waits below, counted on the "latest" button.
+let unseenBelow = 0;
+
+function nearBottom() {
+  const list = el.messages;
+  return list.scrollHeight - list.scrollTop - list.clientHeight <= NEAR_BOTTOM_PX;
+}
+
+function toBottom() {
+  el.messages.scrollTop = el.messages.scrollHeight;
+  unseenBelow = 0;
+  renderToNewest();
+}
+
+// Runs `change` to the list and keeps the view where it was: at the newest message if
+// you were there, else on the same messages.
+function keepingPlace(change, { arriving = 0 } = {}) {
+  const list = el.messages;
+  const stick = nearBottom();
+  const fromBottom = list.scrollHeight - list.scrollTop;
+  change();
+  layout();
+  if (stick) toBottom();
+  else {
+    list.scrollTop = list.scrollHeight - fromBottom;
+    unseenBelow += arriving;
+    renderToNewest();
+  }
+}
+
+function renderToNewest() {
+  const away = !context && joinedRoom() !== null && !nearBottom();
+  if (!away) unseenBelow = 0;
+  el.toNewest.hidden = !away;
+  el.toNewest.textContent = unseenBelow
+    ? `↓ ${unseenBelow} new message${unseenBelow === 1 ? "" : "s"}`
+    : "↓ Jump to the latest";
+}
+
+el.toNewest.addEventListener("click", () => {
+  toBottom();
+  readIfSeen();
+});
+
+// Grouping and day separators, worked out again from the list as it stands: a message
+// follows its author's previous one without a header when nothing came between them
+// and it was sent soon after, on the same day.
+function layout() {
+  const separators = new Map([...el.messages.querySelectorAll(".day-separator")].map((line) => [line.dataset.day, line]));
+  const now = new Date();
+  let previous = null;
+  let day = null;
+  for (const item of [...el.messages.children]) {
+    if (item.classList.contains("day-separator")) continue;
+    const sentAt = sentAtOf.get(item);
+    if (!sentAt) {
+      previous = null; // a system line or the unread divider starts a new group
+      continue;
+    }
+    if (!day || !sameDay(day, sentAt)) {
+      day = sentAt;
+      previous = null;
+      const key = sentAt.toDateString();
+      const line = separators.get(key) ?? daySeparator(key);
+      separators.delete(key);
+      line.dataset.date = sentAt.toISOString();
+      line.textContent = dayLabel(sentAt, now);
+      // Above the "New messages" divider when that is where the day starts.
+      const first = item.previousElementSibling?.classList.contains("unread-divider") ? item.previousElementSibling : item;
+      if (first.previousElementSibling !== line) first.before(line);
+    }
+    const continued =
+      previous !== null &&
+      previous.dataset.key === item.dataset.key &&
+      sentAt - sentAtOf.get(previous) < GROUPED_WITHIN_MS;
+    item.classList.toggle("continued", continued);
+    item.querySelector(".time").textContent = continued ? clockTime(sentAt) : timeLabel(sentAt, now);
+    previous = item;
+  }
+  for (const unused of separators.values()) unused.remove();
+}
+
+function daySeparator(day) {
+  const line = element("li", "day-separator");
+  line.setAttribute("role", "separator");
+  line.dataset.day = day;
+  return line;
+}
+
+// Relative times ("5 min ago") and day names ("Today") move on as time passes.
+setInterval(layout, 30_000);
+
+// What you send is shown at once, pending, and takes you to the newest message.
+function showOwn(message, { pending = false } = {}) {
+  show(message, { own: true, pending });
+  layout();
+  toBottom();
 }
 
 function confirmOwn({ client_id, seq, sent_at }) {
@@ -422,11 +643,8 @@ function confirmOwn({ client_id, seq, sent_at }) {
 }
 
 function systemLine(text, kind = "system") {
-  const item = document.createElement("li");
-  item.className = `message ${kind}`;
-  item.textContent = text;
-  el.messages.append(item);
-  el.messages.scrollTop = el.messages.scrollHeight;
+  const item = element("li", `message ${kind}`, text);
+  keepingPlace(() => el.messages.append(item));
 }
 
 function clearMessages() {
@@ -434,15 +652,35 @@ function clearMessages() {
   shown.clear();
   oldestSeq = null;
   dividerPlaced = false;
+  loadingOlder = false;
+  unseenBelow = 0;
+}
+
+// History: the newest page when a room opens, then older pages as you scroll up to them.
+let loadingOlder = false;
+
+function loadOlderIfNear({ asked = false } = {}) {
+  if (loadingOlder || el.loadOlder.hidden || oldestSeq === null || !connection) return;
+  if (!asked && el.messages.scrollTop > LOAD_OLDER_PX) return;
+  loadingOlder = true;
+  connection.loadOlder(oldestSeq);
 }
 
 function showHistory(page, { older }) {
   if (older) {
-    for (const message of [...page.messages].reverse()) show(message, { prepend: true });
+    loadingOlder = false;
+    keepingPlace(() => {
+      for (const message of [...page.messages].reverse()) show(message, { prepend: true });
+    });
   } else {
+    const opening = !el.messages.querySelector("li.message[data-seq]");
     if (readAtJoin === undefined) readAtJoin = unreadStart(connection.room);
-    for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
-    el.messages.querySelector(".unread-divider")?.scrollIntoView({ block: "center" });
+    keepingPlace(() => {
+      for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
+    });
+    const divider = el.messages.querySelector(".unread-divider");
+    if (opening && divider) divider.scrollIntoView({ block: "center" });
+    else if (opening) toBottom();
   }
   el.loadOlder.hidden = !page.has_more;
   renderReceipts();
@@ -509,6 +747,7 @@ function showContext(page) {
   dividerPlaced = true; // no "New messages" here: these are not the newest
   context = { newer: 0 };
   for (const message of page.messages) show(message, { own: message.name === username && !message.guest });
+  layout();
   el.loadOlder.hidden = !page.has_more;
   renderJump();
   const found = itemAt(page.around_seq);
@@ -517,6 +756,7 @@ function showContext(page) {
 }
 
 function renderJump() {
+  renderToNewest();
   el.contextBar.hidden = !context;
   if (context) el.jumpLatest.textContent = context.newer ? `Jump to the latest (${context.newer} new)` : "Jump to the latest";
 }
@@ -734,7 +974,10 @@ function setStatus(state, detail = "") {
   renderStatus();
   renderComposer();
   if (state === "failed") showJoined(false);
-  if (state === "open") listPublic(connection.room);
+  if (state === "open") {
+    listPublic(connection.room);
+    loadingOlder = false; // a page asked for before a reconnect is asked for again when needed
+  }
   renderRoom();
   readIfSeen();
 }
@@ -788,11 +1031,11 @@ function join(room) {
         return;
       }
       typingEndedBy(message);
-      show(message);
+      keepingPlace(() => show(message), { arriving: 1 });
       renderReceipts();
       readIfSeen();
     },
-    own: (message) => (message.message ? show(message, { own: true }) : confirmOwn(message)),
+    own: (message) => (message.message ? showOwn(message) : confirmOwn(message)),
     change: applyChange,
     reset: clearMessages,
     presence: updatePresence,
@@ -868,9 +1111,9 @@ el.joinForm.addEventListener("submit", (event) => {
 
 el.leave.addEventListener("click", leave);
 
-el.loadOlder.addEventListener("click", () => {
-  if (oldestSeq !== null) connection?.loadOlder(oldestSeq);
-});
+el.loadOlder.addEventListener("click", () => loadOlderIfNear({ asked: true }));
+el.messages.addEventListener("scroll", () => loadOlderIfNear(), { passive: true });
+el.messages.addEventListener("scroll", renderToNewest, { passive: true });
 
 el.messageForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -887,8 +1130,9 @@ el.messageForm.addEventListener("submit", (event) => {
   feedback("");
   const attachments = ready.map((upload) => upload.shown);
   const clientId = connection.post(text, username ? "" : name, attachments.map((file) => file.id));
-  show({ client_id: clientId, message: text, name, guest: !username, attachments }, { own: true, pending: true });
+  showOwn({ client_id: clientId, message: text, name, guest: !username, attachments }, { pending: true });
   el.messageInput.value = "";
+  fitToText(el.messageInput);
   clearUploads({ discard: false });
 });
 
@@ -1004,7 +1248,21 @@ el.messages.addEventListener("scroll", readIfSeen, { passive: true });
 document.addEventListener("visibilitychange", readIfSeen);
 window.addEventListener("focus", readIfSeen);
 
+// The composer grows with what you write, up to a few lines; Enter sends and
+// Shift+Enter starts a new line, as in the chat apps people know.
+function fitToText(area) {
+  area.style.height = "auto";
+  area.style.height = `${Math.min(area.scrollHeight + 2, 160)}px`;
+}
+
+el.messageInput.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  el.messageForm.requestSubmit();
+});
+
 el.messageInput.addEventListener("input", () => {
+  fitToText(el.messageInput);
   const now = Date.now();
   if (now - lastTypingSent > TYPING_SENT_EVERY_MS) {
     lastTypingSent = now;

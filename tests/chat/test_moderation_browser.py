@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.chat.test_chat_sidebar_browser import PAGE_WIDTHS, NewPage, create_room, join, person
+from tests.chat.test_message_changes_browser import choose
 from tests.chat.test_private_rooms_browser import send
 from tests.support.servers import ServerProcess
 
@@ -29,17 +30,21 @@ async def test_a_member_reports_a_message_and_the_owner_mutes_its_author_who_see
         await send(ben, "buy cheap watches")
         spam = ann.locator("#messages li.message", has_text="buy cheap watches")
         welcome = ben.locator("#messages li.message", has_text="welcome")
-        await expect(welcome.locator("button.mute")).to_be_hidden()  # Ben moderates nothing
-        await expect(welcome.locator("button.report")).to_be_visible()
+        await welcome.hover()
+        await welcome.locator("button.more").click()
+        await expect(
+            welcome.locator("[role=menuitem].mute")
+        ).to_be_hidden()  # Ben moderates nothing
+        await expect(welcome.locator("[role=menuitem].report")).to_be_visible()
 
         ben.once("dialog", lambda dialog: dialog.accept("just testing"))
-        await welcome.locator("button.report").click()
+        await welcome.locator("[role=menuitem].report").click()
         await expect(ben.locator("#messages .system").last).to_have_text(
             "Reported to the moderators."
         )
 
         ann.once("dialog", lambda dialog: dialog.accept("30"))
-        await spam.locator("button.mute").click()
+        await choose(spam, "mute")
 
         await expect(ann.locator("#messages .system").last).to_have_text(
             f"mod-ben-{width} is muted here for 30 min."

@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench docs checkpoints checkpoints-verify clean
+.PHONY: run test lint format bench docs schema checkpoints checkpoints-verify clean
 
 # Nothing starts on a port that is taken; scripts/serve says what to open once it answers.
 run:
@@ -27,6 +27,12 @@ lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+
+# The AsyncAPI document as the server serves it, committed as schema/asyncapi.yaml:
+# a change to the wire format shows in review, and `make test` fails until it is made.
+schema:
+	@scripts/setup dev
+	@$(PY) manage.py asyncapi
 
 # The benchmarks (bench/), each printing its figures.
 BENCHMARKS := bench.suite bench.answer_quality bench.uploads

@@ -25,6 +25,7 @@ HARMLESS = {
     "kill",
     "ls",
     "make",
+    "node",
     "npm",
     "open",
     "pip",

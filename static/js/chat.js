@@ -212,7 +212,7 @@ function fill(item, message) {
 // The text as formatted Markdown; what was typed is kept to edit it.
 function setText(item, text) {
   sourceOf.set(item, text);
-  item.querySelector(".text").replaceChildren(renderText(text));
+  item.querySelector(".text").replaceChildren(renderText(text, { me: username }));
   item.querySelector(".text").hidden = !text;
   item.classList.toggle("mentions-me", mentionsMe(text));
 }

@@ -98,21 +98,23 @@ async def test_a_room_reads_as_days_of_conversation_grouped_by_author(
 async def test_a_small_markdown_subset_is_formatted_and_everything_else_shown_as_typed(
     dev_server: ServerProcess, offline_page_factory: NewPage, width: int
 ) -> None:
+    me = unique("md")
     typed = (
         "**bold**, *italics* and `code`, see https://example.com/notes\n"
+        f"ask @{me} or @someone-else, not me@example.com nor `@code`\n"
         "[harmless](javascript:document.title='pwned') ![pixel](https://example.com/p.png) "
         "<img src=x onerror=\"document.title='pwned'\">\n"
         "# not a heading\n"
         "```\nfirst line\n  second line\n```"
     )
-    async with person(offline_page_factory, dev_server, unique("md"), width) as page:
+    async with person(offline_page_factory, dev_server, me, width) as page:
         await join(page, unique("markdown"))
         await send(page, typed)
         text = page.locator("#messages li.message:not(.pending) .text")
 
         await expect(text.locator("strong")).to_have_text("bold")
         await expect(text.locator("em")).to_have_text("italics")
-        await expect(text.locator("p code")).to_have_text("code")
+        await expect(text.locator("p code")).to_have_text(["code", "@code"])
         await expect(text.locator("pre code")).to_have_text("first line\n  second line\n")
         link = text.locator("a", has_text="https://example.com/notes")
         await expect(link).to_have_attribute("href", "https://example.com/notes")
@@ -126,6 +128,8 @@ async def test_a_small_markdown_subset_is_formatted_and_everything_else_shown_as
         await expect(text).to_contain_text("<img src=x onerror=")
         await expect(text).to_contain_text("# not a heading")
         await expect(text.locator("h1")).to_have_count(0)
+        await expect(text.locator(".mention")).to_have_text([f"@{me}", "@someone-else"])
+        await expect(text.locator(".mention.me")).to_have_text(f"@{me}")
         assert await page.title() != "pwned"
 
         await choose(page.locator("#messages li.message").last, "edit")

@@ -51,9 +51,37 @@ function escapeAttribute(text) {
   return escapeText(text).replace(/"/g, "&quot;");
 }
 
-// A message's text as a fragment of safe HTML. Links open in a new tab and tell
-// the other site nothing about this page.
-export function renderText(text) {
+// `@username`, by the server's rule (chat.services.MENTION): not inside a word or an address.
+const MENTION = /(?<![\p{L}\p{N}_.+@-])@([\p{L}\p{N}_.+@-]*[\p{L}\p{N}_+-])/gu;
+
+// Each mention in the text outside code and links, as a highlighted span; yours stands out.
+function markMentions(fragment, me) {
+  const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) =>
+      node.parentElement?.closest("code, pre, a") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+  });
+  const texts = [];
+  while (walker.nextNode()) if (walker.currentNode.data.includes("@")) texts.push(walker.currentNode);
+  for (const node of texts) {
+    const parts = [];
+    let last = 0;
+    for (const match of node.data.matchAll(MENTION)) {
+      parts.push(node.data.slice(last, match.index));
+      const mention = document.createElement("span");
+      mention.className = match[1] === me ? "mention me" : "mention";
+      mention.textContent = match[0];
+      parts.push(mention);
+      last = match.index + match[0].length;
+    }
+    if (!last) continue;
+    parts.push(node.data.slice(last));
+    node.replaceWith(...parts);
+  }
+}
+
+// A message's text as a fragment of safe HTML, its mentions marked (`me`: yours). Links
+// open in a new tab and tell the other site nothing about this page.
+export function renderText(text, { me = "" } = {}) {
   const html = chatMarkdown.parse(text ?? "").trim();
   const fragment = DOMPurify.sanitize(html, { ...ALLOWED, RETURN_DOM_FRAGMENT: true });
   for (const link of fragment.querySelectorAll("a")) {
@@ -64,6 +92,7 @@ export function renderText(text) {
     link.target = "_blank";
     link.rel = "noopener noreferrer nofollow";
   }
+  markMentions(fragment, me);
   return fragment;
 }
 

@@ -215,7 +215,11 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
     env.setdefault("TEST_WORKERS", "2")
     env.pop("VIRTUAL_ENV", None)
     addopts = os.environ.get("PYTEST_ADDOPTS", "")
-    lock = (git.root / "package-lock.json").read_bytes()
+    # node_modules by package-lock.json: each lock is installed once, by the first
+    # checkpoint that has it (or is main's), and lent to every other checkpoint with it.
+    installed: dict[bytes, Path] = {}
+    if (git.root / "node_modules").is_dir():
+        installed[(git.root / "package-lock.json").read_bytes()] = git.root / "node_modules"
     timings: list[tuple[str, float]] = []
     with redis_throughout(), tempfile.TemporaryDirectory(prefix="relay-venv-") as venv:
         shared = Path(venv)
@@ -231,9 +235,10 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
                 tree = Path(scratch) / "tree"
                 git.run("worktree", "add", "--detach", "--quiet", str(tree), built[part.branch])
                 (tree / ".venv").symlink_to(shared, target_is_directory=True)
-                modules = git.root / "node_modules"
-                if modules.is_dir() and (tree / "package-lock.json").read_bytes() == lock:
-                    (tree / "node_modules").symlink_to(modules, target_is_directory=True)
+                tree_lock = (tree / "package-lock.json").read_bytes()
+                modules = tree / "node_modules"
+                if tree_lock in installed:
+                    modules.symlink_to(installed[tree_lock], target_is_directory=True)
                 # The book's own tests are the same files in every checkpoint, and
                 # main's `make test` has replayed every page onto every checkpoint
                 # already: here each checkpoint's tests are its code's.
@@ -254,6 +259,10 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
                 try:
                     print(f"==> {part.branch} ({part.title}): make test, make run", flush=True)
                     test_and_run(tree, env)
+                    if tree_lock not in installed and modules.is_dir() and not modules.is_symlink():
+                        kept = shared / f"node_modules-{len(installed)}"
+                        shutil.move(modules, kept)
+                        installed[tree_lock] = kept
                 finally:
                     git.run("worktree", "remove", "--force", str(tree))
             timings.append((part.branch, time.monotonic() - started))

@@ -260,7 +260,10 @@ def verify(git: Git, source: str, only: list[str] | None = None, full: bool = Fa
                     print(f"==> {part.branch} ({part.title}): make test, make run", flush=True)
                     test_and_run(tree, env)
                     if tree_lock not in installed and modules.is_dir() and not modules.is_symlink():
-                        kept = shared / f"node_modules-{len(installed)}"
+                        # Still named node_modules: Node finds a package's own
+                        # dependencies by that name, from the package's real path.
+                        kept = shared / f"modules-{len(installed)}" / "node_modules"
+                        kept.parent.mkdir()
                         shutil.move(modules, kept)
                         installed[tree_lock] = kept
                 finally:

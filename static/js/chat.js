@@ -16,7 +16,17 @@
 // conversations and small private rooms "Seen by" says how far the others got.
 
 import { ChatConnection } from "./chat/connection.js";
-import { clockTime, dayLabel, hueOf, initials, renderText, sameDay, timeLabel, timeTitle } from "./chat/format.js";
+import {
+  clockTime,
+  dayLabel,
+  hueOf,
+  initials,
+  mentionedNames,
+  renderText,
+  sameDay,
+  timeLabel,
+  timeTitle,
+} from "./chat/format.js";
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const TYPING_SHOWN_MS = 3000;
@@ -217,11 +227,9 @@ function setText(item, text) {
   item.classList.toggle("mentions-me", mentionsMe(text));
 }
 
-// Whether a message names you as `@username` (the server's rule: not inside a word).
+// Whether a message names you as `@username`, by the rule the highlighting uses.
 function mentionsMe(text) {
-  if (!username) return false;
-  const escaped = username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![\\w.+@-])@${escaped}(?![\\w+@-]|\\.[\\w+-])`).test(text);
+  return Boolean(username) && mentionedNames(text).includes(username);
 }
 
 // Reactions

@@ -54,6 +54,11 @@ function escapeAttribute(text) {
 // `@username`, by the server's rule (chat.services.MENTION): not inside a word or an address.
 const MENTION = /(?<![\p{L}\p{N}_.+@-])@([\p{L}\p{N}_.+@-]*[\p{L}\p{N}_+-])/gu;
 
+// The usernames a text names.
+export function mentionedNames(text) {
+  return [...text.matchAll(MENTION)].map((match) => match[1]);
+}
+
 // Each mention in the text outside code and links, as a highlighted span; yours stands out.
 function markMentions(fragment, me) {
   const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_TEXT, {
